@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+import { DozenError } from '../../errors.js';
+
+// Placeholder until its issue lands; replaced by the real command.
+export function register(program: Command): void {
+  program
+    .command('logs-pending', { hidden: true })
+    .action(() => {
+      throw new DozenError('internal', 'logs is not built yet');
+    });
+}

@@ -1,0 +1,31 @@
+import type { Diagnostic } from '../errors.js';
+
+/** Where a variable's final value came from. */
+export type EnvSource =
+  | { type: 'file'; file: string; line: number }
+  | { type: 'inherited' };
+
+export interface EnvVar {
+  key: string;
+  /** The value the child process will see. */
+  value: string;
+  source: EnvSource;
+  /** Set when an env file defines the key but the inherited environment won. */
+  shadowed?: { file: string; line: number };
+}
+
+export interface EnvOptions {
+  /** Let the env files win over the inherited environment (default: inherited wins). */
+  override: boolean;
+  /** Expand $VAR references (default true). */
+  expand: boolean;
+  /** Warn and skip bad lines instead of failing (default false). */
+  lenient: boolean;
+}
+
+/** The app's config: the keys the env files define, with the values the children get. */
+export interface LoadedEnv {
+  /** In first-definition order. */
+  vars: EnvVar[];
+  diagnostics: Diagnostic[];
+}

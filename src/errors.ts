@@ -1,0 +1,114 @@
+// One base error class with a stable code and exit code. Only cli/main.ts prints errors and sets
+// process.exitCode; everything else throws a DozenError (or returns diagnostics as data).
+
+/** Exit codes dozen itself uses; documented in docs/exit-codes.md. */
+export const ExitCode = {
+  ok: 0,
+  failure: 1,
+  usage: 2,
+  /** A Procfile, env file or formation that cannot be used (sysexits EX_CONFIG). */
+  config: 78,
+  /** No running dozen to talk to, or one already running (control commands). */
+  unavailable: 69,
+  /** The command exists but cannot be executed (shell convention). */
+  notExecutable: 126,
+  /** The command was not found (shell convention). */
+  notFound: 127,
+} as const;
+
+export type ErrorCode =
+  | 'usage'
+  | 'procfile'
+  | 'env'
+  | 'formation'
+  | 'config'
+  | 'not-found'
+  | 'not-executable'
+  | 'port-in-use'
+  | 'control'
+  | 'export'
+  | 'internal';
+
+export interface Location {
+  file: string;
+  /** 1-based line number. */
+  line?: number;
+  /** 1-based column. */
+  column?: number;
+}
+
+export function formatLocation(loc: Location): string {
+  let s = loc.file;
+  if (loc.line !== undefined) s += `:${loc.line}`;
+  if (loc.line !== undefined && loc.column !== undefined) s += `:${loc.column}`;
+  return s;
+}
+
+export class DozenError extends Error {
+  readonly code: ErrorCode;
+  readonly exitCode: number;
+  readonly hint: string | undefined;
+  readonly location: Location | undefined;
+
+  constructor(
+    code: ErrorCode,
+    message: string,
+    opts: { exitCode?: number; hint?: string; location?: Location; cause?: unknown } = {},
+  ) {
+    super(message, opts.cause === undefined ? undefined : { cause: opts.cause });
+    this.name = 'DozenError';
+    this.code = code;
+    this.exitCode = opts.exitCode ?? defaultExitCode(code);
+    this.hint = opts.hint;
+    this.location = opts.location;
+  }
+
+  /** The one line printed on stderr: `file:line: message (hint)`. */
+  oneLine(): string {
+    const where = this.location ? `${formatLocation(this.location)}: ` : '';
+    const hint = this.hint ? ` ${this.hint}` : '';
+    return `${where}${this.message}${hint}`.replace(/\r?\n/g, ' ');
+  }
+}
+
+function defaultExitCode(code: ErrorCode): number {
+  switch (code) {
+    case 'usage':
+      return ExitCode.usage;
+    case 'procfile':
+    case 'env':
+    case 'formation':
+    case 'config':
+    case 'export':
+      return ExitCode.config;
+    case 'not-found':
+      return ExitCode.notFound;
+    case 'not-executable':
+      return ExitCode.notExecutable;
+    case 'control':
+      return ExitCode.unavailable;
+    case 'port-in-use':
+    case 'internal':
+      return ExitCode.failure;
+    default:
+      return unreachable(code);
+  }
+}
+
+/** Exhaustiveness guard for switches over discriminated unions. */
+export function unreachable(value: never): never {
+  throw new Error(`unreachable: ${JSON.stringify(value)}`);
+}
+
+/** A problem found in an input file, returned as data by the parsers. */
+export interface Diagnostic {
+  severity: 'error' | 'warning';
+  file: string;
+  line: number;
+  message: string;
+  hint?: string;
+}
+
+export function formatDiagnostic(d: Diagnostic): string {
+  return `${d.file}:${d.line}: ${d.message}${d.hint ? ` ${d.hint}` : ''}`;
+}

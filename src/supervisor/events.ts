@@ -1,0 +1,35 @@
+// The one stream of typed events out of the supervisor. logs/, control/ and web/ subscribe to it;
+// the supervisor imports none of them.
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** Why a child is no longer running: failure as data, never an exception. */
+export type ExitOutcome =
+  | { reason: 'exit-code'; code: number }
+  | { reason: 'signal'; signal: NodeJS.Signals }
+  | { reason: 'spawn-error'; message: string; errno?: string }
+  /** dozen had to SIGKILL it after the stop timeout. */
+  | { reason: 'killed' };
+
+export type SupervisorEvent =
+  | { type: 'spawned'; at: number; instance: string; pid: number; port: number | undefined }
+  /**
+   * Output of one child: `data` holds one or more COMPLETE lines, each ending in `\n`
+   * (a partial line is completed with a `\n` when flushed after idle or at exit).
+   * Batched to keep the hot path free of per-line allocation; consumers split if they need lines.
+   */
+  | { type: 'output'; at: number; instance: string; stream: StreamName; data: Buffer }
+  | { type: 'ready'; at: number; instance: string; port: number; afterMs: number }
+  | { type: 'boot-timeout'; at: number; instance: string; port: number; afterMs: number }
+  | { type: 'exited'; at: number; instance: string; pid: number; outcome: ExitOutcome; uptimeMs: number }
+  | { type: 'restarting'; at: number; instance: string; delayMs: number; attempt: number }
+  | { type: 'gave-up'; at: number; instance: string; failures: number }
+  | { type: 'stopping'; at: number; instance: string; signal: NodeJS.Signals }
+  | { type: 'killing'; at: number; instance: string }
+  | { type: 'stopped'; at: number; instance: string }
+  /** A human-readable line from dozen itself, shown and stored tagged `dozen`. */
+  | { type: 'message'; at: number; level: 'info' | 'warn' | 'error'; text: string; instance?: string }
+  | { type: 'formation-stopping'; at: number; reason: string; signal: NodeJS.Signals }
+  | { type: 'formation-exited'; at: number; exitCode: number };
+
+export type SupervisorEventType = SupervisorEvent['type'];

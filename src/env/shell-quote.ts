@@ -1,0 +1,12 @@
+/**
+ * Quotes a value for POSIX sh so that `eval`/`.` yields exactly the same bytes:
+ * single quotes, with each embedded `'` written as `'\''`. Newlines and unicode pass through.
+ */
+export function shellQuote(value: string): string {
+  return `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** `export KEY='value'` */
+export function shellExport(key: string, value: string): string {
+  return `export ${key}=${shellQuote(value)}`;
+}

@@ -1,0 +1,225 @@
+// Turns the bytes of ONE child stream into chunks of complete lines.
+//
+// Hot path: one `onChunk` per read, holding every complete line of that read. When no partial
+// line is pending this is a subarray of the read buffer (no copy, no per-line work); when one is
+// pending it is one concatenation. Lines are split on `\n` bytes only, so a UTF-8 character is
+// never cut where a line ends.
+//
+// A partial line (no `\n` yet) is held until its newline arrives, `idleMs` pass without new bytes,
+// it reaches `maxLineBytes`, or `end()`. When dozen has to cut a line it appends a `\n` itself and
+// sets `partial: true`, meaning "the next chunk of this stream continues this line" — the printer
+// marks the continuation, nothing is dropped. A cut never falls inside a UTF-8 sequence: an
+// incomplete trailing sequence is held back until its remaining bytes arrive.
+
+const NL = 0x0a;
+const NEWLINE = Buffer.from('\n');
+
+/** Timer functions, injectable so tests drive idle flushes with a manual clock. */
+export interface SplitterTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export interface LineSplitterOptions {
+  /** Emit a pending partial line after this long without new bytes (default 100 ms). */
+  idleMs?: number;
+  /** Longer lines are emitted in pieces of at most this size (default 1 MiB). */
+  maxLineBytes?: number;
+  /**
+   * Receives one or more complete lines, each ending in `\n`. `partial` is true when the chunk
+   * is one piece of a line that dozen cut (idle or too long): it ends in a `\n` dozen added and
+   * the next chunk of this stream continues the same line.
+   */
+  onChunk: (data: Buffer, partial: boolean) => void;
+  timers?: SplitterTimers;
+}
+
+const defaultTimers: SplitterTimers = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+export class LineSplitter {
+  private readonly idleMs: number;
+  private readonly maxLineBytes: number;
+  private readonly onChunk: (data: Buffer, partial: boolean) => void;
+  private readonly timers: SplitterTimers;
+  /** Bytes of the unfinished line, kept as parts so a long line arriving in many reads costs one copy. */
+  private pending: Buffer[] = [];
+  private pendingBytes = 0;
+  private idleTimer: unknown = undefined;
+  private ended = false;
+
+  constructor(opts: LineSplitterOptions) {
+    this.idleMs = opts.idleMs ?? 100;
+    this.maxLineBytes = opts.maxLineBytes ?? 1024 * 1024;
+    if (!(this.maxLineBytes >= 4)) throw new RangeError(`maxLineBytes must be at least 4, got ${this.maxLineBytes}`);
+    this.onChunk = opts.onChunk;
+    this.timers = opts.timers ?? defaultTimers;
+  }
+
+  /** Feed one read of the child's stream. The buffer is not kept (a tail is copied). */
+  push(buf: Buffer): void {
+    if (this.ended) throw new Error('LineSplitter.push() after end()');
+    if (buf.length === 0) return;
+    const last = buf.lastIndexOf(NL);
+    if (last === -1) {
+      this.addPending(buf);
+      return;
+    }
+    let head = buf.subarray(0, last + 1);
+    if (this.pendingBytes > 0) {
+      const firstNl = buf.indexOf(NL);
+      if (this.pendingBytes + firstNl + 1 > this.maxLineBytes) {
+        // The pending line ends here but is too long: emit it in marked pieces, then the rest.
+        this.appendPending(buf.subarray(0, firstNl + 1));
+        this.cutLongPending(true);
+        head = buf.subarray(firstNl + 1, last + 1);
+      } else {
+        head = Buffer.concat([...this.pending, head], this.pendingBytes + head.length);
+        this.clearPending();
+      }
+    }
+    if (head.length > 0) this.emitLines(head);
+    this.stopIdleTimer();
+    if (last + 1 < buf.length) this.addPending(buf.subarray(last + 1));
+  }
+
+  /** Emit the pending partial line now (completed with `\n`), except an unfinished UTF-8 sequence. */
+  flushPartial(): void {
+    this.stopIdleTimer();
+    if (this.pendingBytes === 0) return;
+    const line = this.takePending();
+    const cut = utf8SafeEnd(line, line.length);
+    if (cut < line.length) this.appendPending(Buffer.from(line.subarray(cut)));
+    if (cut > 0) this.emitPiece(line.subarray(0, cut), true);
+  }
+
+  /** The stream closed: emit whatever is pending (completed with `\n`). Idempotent. */
+  end(): void {
+    if (this.ended) return;
+    this.ended = true;
+    this.stopIdleTimer();
+    if (this.pendingBytes === 0) return;
+    // Nothing follows, so this last piece is not a continuation: partial is false.
+    this.emitPiece(this.takePending(), false);
+  }
+
+  /** Emit complete lines, cutting any longer than maxLineBytes (only possible for big pushes). */
+  private emitLines(lines: Buffer): void {
+    if (lines.length <= this.maxLineBytes) {
+      this.onChunk(lines, false);
+      return;
+    }
+    // Rare: find over-long lines; emit runs of normal lines between them as one chunk each.
+    let runStart = 0;
+    let pos = 0;
+    while (pos < lines.length) {
+      const nl = lines.indexOf(NL, pos);
+      const end = nl + 1; // `lines` ends in `\n`, so nl is never -1 here
+      if (end - pos > this.maxLineBytes) {
+        if (pos > runStart) this.onChunk(lines.subarray(runStart, pos), false);
+        this.emitLongLine(lines.subarray(pos, end));
+        runStart = end;
+      }
+      pos = end;
+    }
+    if (runStart < lines.length) this.onChunk(lines.subarray(runStart), false);
+  }
+
+  /** One line (ending in `\n`) longer than maxLineBytes: pieces marked partial, the last not. */
+  private emitLongLine(line: Buffer): void {
+    let start = 0;
+    while (line.length - start > this.maxLineBytes) {
+      const cut = this.pieceEnd(line, start);
+      this.emitPiece(line.subarray(start, cut), true);
+      start = cut;
+    }
+    this.onChunk(line.subarray(start), false);
+  }
+
+  private addPending(bytes: Buffer): void {
+    // Copy: the caller may reuse its buffer, and a small copy frees the large read buffer.
+    this.appendPending(Buffer.from(bytes));
+    if (this.pendingBytes >= this.maxLineBytes) this.cutLongPending(false);
+    if (this.pendingBytes > 0) this.restartIdleTimer();
+  }
+
+  /**
+   * Emit full-size pieces of the pending line while it exceeds maxLineBytes. With `complete`,
+   * the pending line ends in its own `\n` and is emitted entirely (its last piece not partial).
+   */
+  private cutLongPending(complete: boolean): void {
+    const line = this.takePending();
+    let start = 0;
+    while (line.length - start >= this.maxLineBytes + (complete ? 1 : 0)) {
+      const cut = this.pieceEnd(line, start);
+      this.emitPiece(line.subarray(start, cut), true);
+      start = cut;
+    }
+    if (complete) this.onChunk(line.subarray(start), false);
+    else if (start < line.length) this.appendPending(line.subarray(start));
+  }
+
+  /** Where a piece starting at `start` ends: maxLineBytes on, moved back to a character boundary. */
+  private pieceEnd(line: Buffer, start: number): number {
+    const end = start + this.maxLineBytes;
+    const safe = utf8SafeEnd(line, end);
+    return safe > start ? safe : end;
+  }
+
+  /** A piece without its own `\n`: complete it (one copy; pieces are rare). */
+  private emitPiece(bytes: Buffer, partial: boolean): void {
+    if (bytes.length > 0 && bytes[bytes.length - 1] === NL) {
+      this.onChunk(bytes, partial);
+      return;
+    }
+    this.onChunk(Buffer.concat([bytes, NEWLINE], bytes.length + 1), partial);
+  }
+
+  private appendPending(bytes: Buffer): void {
+    this.pending.push(bytes);
+    this.pendingBytes += bytes.length;
+  }
+
+  private takePending(): Buffer {
+    const line = this.pending.length === 1 ? this.pending[0]! : Buffer.concat(this.pending, this.pendingBytes);
+    this.clearPending();
+    return line;
+  }
+
+  private clearPending(): void {
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  private restartIdleTimer(): void {
+    this.stopIdleTimer();
+    this.idleTimer = this.timers.setTimeout(() => {
+      this.idleTimer = undefined;
+      this.flushPartial();
+    }, this.idleMs);
+  }
+
+  private stopIdleTimer(): void {
+    if (this.idleTimer === undefined) return;
+    this.timers.clearTimeout(this.idleTimer);
+    this.idleTimer = undefined;
+  }
+}
+
+/**
+ * The largest index <= `end` that does not fall inside a UTF-8 sequence of `buf`: if the bytes
+ * just before `end` are an unfinished multi-byte sequence, the index of its lead byte.
+ * Invalid bytes are left alone (never held back forever).
+ */
+export function utf8SafeEnd(buf: Buffer, end: number): number {
+  // Walk back over at most 3 continuation bytes (10xxxxxx) to the lead byte.
+  let i = end - 1;
+  const stop = Math.max(0, end - 4);
+  while (i >= stop && (buf[i]! & 0xc0) === 0x80) i--;
+  if (i < stop || i < 0) return end;
+  const lead = buf[i]!;
+  const need = lead < 0xc0 ? 1 : lead < 0xe0 ? 2 : lead < 0xf0 ? 3 : lead < 0xf8 ? 4 : 1;
+  return end - i < need ? i : end;
+}

@@ -17,8 +17,11 @@ export type SupervisorEvent =
    * Output of one child: `data` holds one or more COMPLETE lines, each ending in `\n`
    * (a partial line is completed with a `\n` when flushed after idle or at exit).
    * Batched to keep the hot path free of per-line allocation; consumers split if they need lines.
+   * `partial`: `data` is one piece of a line dozen cut (idle partial line or a line over 1 MiB);
+   * its `\n` was added by dozen and the next output of this stream continues the line
+   * (LineSplitter's `onChunk(data, partial)`; the printer marks the continuation).
    */
-  | { type: 'output'; at: number; instance: string; stream: StreamName; data: Buffer }
+  | { type: 'output'; at: number; instance: string; stream: StreamName; data: Buffer; partial?: boolean }
   | { type: 'ready'; at: number; instance: string; port: number; afterMs: number }
   | { type: 'boot-timeout'; at: number; instance: string; port: number; afterMs: number }
   | { type: 'exited'; at: number; instance: string; pid: number; outcome: ExitOutcome; uptimeMs: number }

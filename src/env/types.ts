@@ -10,8 +10,11 @@ export interface EnvVar {
   /** The value the child process will see. */
   value: string;
   source: EnvSource;
-  /** Set when an env file defines the key but the inherited environment won. */
-  shadowed?: { file: string; line: number };
+  /**
+   * Set when an env file defines the key but the inherited environment won: the definition that
+   * lost, with the value it would have given (never print it: it may be a secret).
+   */
+  shadowed?: { file: string; line: number; value: string };
 }
 
 export interface EnvOptions {

@@ -35,6 +35,8 @@ const MAX_DEPTH = 32;
 
 const NAME_START = /[A-Za-z_]/;
 const NAME_CHAR = /[A-Za-z0-9_]/;
+/** Keys may contain dots (`POSTGRESQL.MAIN.USER`); inside braces a dot cannot be misread. */
+const BRACED_NAME_CHAR = /[A-Za-z0-9_.]/;
 
 /** Expands `raw` (the text of one value). Never throws; messages never contain values. */
 export function expandValue(raw: string, opts: ExpandOptions): ExpandResult {
@@ -123,11 +125,11 @@ class Expander {
     return '$';
   }
 
-  private name(): string {
+  private name(chars: RegExp = NAME_CHAR): string {
     const start = this.pos;
     if (NAME_START.test(this.src[this.pos] ?? '')) {
       this.pos++;
-      while (NAME_CHAR.test(this.src[this.pos] ?? '')) this.pos++;
+      while (chars.test(this.src[this.pos] ?? '')) this.pos++;
     }
     return this.src.slice(start, this.pos);
   }
@@ -136,7 +138,7 @@ class Expander {
   private braced(depth: number, evaluate: boolean): string {
     if (depth >= MAX_DEPTH) throw new ExpandFailure(`"\${...}" references nested more than ${MAX_DEPTH} deep`);
     this.pos += 2;
-    const name = this.name();
+    const name = this.name(BRACED_NAME_CHAR);
     if (name === '') throw new ExpandFailure('expected a variable name after "${"');
     const value = evaluate ? this.opts.lookup(name) : undefined;
     const isSet = value !== undefined;

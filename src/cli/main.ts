@@ -2,38 +2,69 @@
 // The only place that prints errors and sets process.exitCode.
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help, type Option } from 'commander';
 import { DozenError, ExitCode } from '../errors.js';
 import { commands } from './commands/index.js';
+import { takeExitStatus } from './exit-status.js';
+import { readEnvValuesStrictly } from './options.js';
 import { version } from './version.js';
 
 export function buildProgram(): Command {
-  const program = new Command('dozen')
+  // The command being parsed, so a usage error can point at the right --help.
+  let active: Command | undefined;
+  const program: Command = new Command('dozen')
     .description('Run any app the twelve-factor way: Procfile and .env, supervised, logged, exported.')
     .version(version, '-V, --version')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureHelp({ showGlobalOptions: true })
-    .exitOverride();
+    .usage('<command> [options]')
+    // Options after a command's first argument belong to that argument (`dozen run ls -la`);
+    // commands that want that call .passThroughOptions(), which needs this on the program.
+    .enablePositionalOptions()
+    .configureHelp({ showGlobalOptions: true, optionDescription })
+    .configureOutput({ outputError: (text, write) => write(usageLine(text, active ?? program)) })
+    .exitOverride()
+    .hook('preSubcommand', (_parent, sub) => {
+      active = sub;
+    });
   for (const register of commands) register(program);
+  readEnvValuesStrictly(program);
   return program;
+}
+
+/**
+ * Commander's option help, with a default written in the description (`(default: .env if
+ * present)`, for defaults that are not a plain value) merged into its `(env: ...)` note.
+ */
+function optionDescription(this: Help, option: Option): string {
+  return Help.prototype.optionDescription.call(this, option).replace(/ \(default: ([^()]*)\) \(([^()]*)\)$/, ' (default: $1, $2)');
+}
+
+/** Commander's `error: ...` message (sometimes two lines) as one `dozen: ...` line. */
+function usageLine(text: string, cmd: Command): string {
+  const message = text.replace(/^error: /, '').trim().split(/\s*\n\s*/).join(' ');
+  return `dozen: ${message} (see "${commandPath(cmd)} --help")\n`;
+}
+
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
 }
 
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync(argv);
+    const status = takeExitStatus();
+    if (status !== undefined) return status;
     return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
   } catch (err) {
     return reportError(err);
   }
 }
 
-function reportError(err: unknown): number {
+export function reportError(err: unknown): number {
   if (err instanceof CommanderError) {
-    // Commander already printed its message (help, version or a usage error).
-    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') {
-      return ExitCode.ok;
-    }
+    // Commander already printed the help, the version or the one-line usage error.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (err instanceof DozenError) {
@@ -59,6 +90,11 @@ function isEntryPoint(): boolean {
 
 const invokedDirectly = isEntryPoint();
 if (invokedDirectly) {
+  // `dozen env | head -1`: the reader went away; stop quietly like any Unix filter.
+  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
+    throw err;
+  });
   main(process.argv).then(
     (code) => {
       process.exitCode = code;

@@ -1,9 +1,10 @@
 // Flags shared by several commands. Every flag is also settable as DOZEN_<FLAG> (overmind's habit).
 import { Option, type Command } from 'commander';
+import { DozenError } from '../errors.js';
 
-/** `--env-lenient` -> `DOZEN_ENV_LENIENT`. */
+/** `--env-lenient` -> `DOZEN_ENV_LENIENT`, `--no-expand` -> `DOZEN_NO_EXPAND`: the flag, spelt as a variable. */
 export function envNameFor(long: string): string {
-  return `DOZEN_${long.replace(/^--(no-)?/, '').replace(/-/g, '_').toUpperCase()}`;
+  return `DOZEN_${long.replace(/^--/, '').replace(/-/g, '_').toUpperCase()}`;
 }
 
 /** An Option whose value can also come from DOZEN_<FLAG>. */
@@ -15,12 +16,54 @@ export function flag(flags: string, description: string, defaultValue?: string |
   return option;
 }
 
+const TRUE_WORDS = ['1', 'true', 'yes', 'on'];
+const FALSE_WORDS = ['0', 'false', 'no', 'off'];
+
+/** `DOZEN_OVERRIDE=1` / `=true` / `=yes` / `=on` sets a boolean flag; `0`, `false`, `no`, `off` leave it unset. */
+export function parseBooleanEnv(envVar: string, text: string): boolean {
+  const word = text.trim().toLowerCase();
+  if (TRUE_WORDS.includes(word)) return true;
+  if (FALSE_WORDS.includes(word)) return false;
+  throw new DozenError('usage', `${envVar}: expected one of ${[...TRUE_WORDS, ...FALSE_WORDS].join(', ')}, got "${text}"`);
+}
+
+/**
+ * Commander sets a boolean flag whenever its variable exists, whatever the value (so
+ * `DOZEN_OVERRIDE=0` would turn it on), and takes an empty variable as a value. This fixes both
+ * for every option of `cmd` and its subcommands, right after commander applies the variable (so
+ * before conflicts are checked): booleans read the value (`--no-expand` with `DOZEN_NO_EXPAND=1`
+ * turns expansion off), and an empty variable counts as unset. main.ts calls it once all
+ * commands are registered.
+ */
+export function readEnvValuesStrictly(cmd: Command, env: NodeJS.ProcessEnv = process.env): void {
+  for (const option of cmd.options) {
+    const envVar = option.envVar;
+    if (envVar === undefined) continue;
+    const key = option.attributeName();
+    // Runs after commander's own listener for the same event, which registered first.
+    cmd.on(`optionEnv:${option.name()}`, () => {
+      const text = env[envVar] ?? '';
+      if (option.isBoolean()) {
+        const on = text.trim() === '' ? false : parseBooleanEnv(envVar, text);
+        // A negated flag (`--no-expand`) being "on" means its value is false.
+        if (on) cmd.setOptionValueWithSource(key, !option.negate, 'env');
+        else cmd.setOptionValueWithSource(key, option.negate ? true : option.defaultValue, 'default');
+      } else if (text === '') {
+        cmd.setOptionValueWithSource(key, option.defaultValue, 'default');
+      }
+    });
+  }
+  for (const sub of cmd.commands) readEnvValuesStrictly(sub, env);
+}
+
 /** Where the app is and how its config is read: used by every command that loads an app. */
 export function addAppOptions(cmd: Command): Command {
   return cmd
-    .addOption(flag('-f, --procfile <path>', 'Procfile to use', 'Procfile'))
+    .addOption(flag('-f, --procfile <path>', 'Procfile to use (default: Procfile in --root, else in the current folder)'))
     .addOption(flag('-d, --root <dir>', 'app root, the working directory of processes (default: the Procfile\'s folder)'))
-    .addOption(flag('-e, --env <files>', 'env files, comma-separated; later files win (default: .env if present)'))
+    .addOption(
+      flag('-e, --env <files>', 'env files, comma-separated, relative to the app root; later files win; -e "" reads none (default: .env if present)'),
+    )
     .addOption(flag('--override', 'let env files win over the inherited environment', false))
     .addOption(flag('--no-expand', 'do not expand $VAR references in env files'))
     .addOption(flag('--env-lenient', 'warn about and skip bad env lines instead of failing', false))
@@ -31,12 +74,13 @@ export function addAppOptions(cmd: Command): Command {
 export function addFormationOptions(cmd: Command): Command {
   return cmd
     .addOption(flag('-m, --formation <spec>', 'instances per type, e.g. web=2,worker=1 or all=2 (default: all=1)'))
-    .addOption(flag('-p, --port <n>', 'base port (default: $PORT, then .env PORT, then 5000)'));
+    .addOption(flag('-p, --port <n>', 'base port (default: $PORT as the processes would see it, else 5000)'));
 }
 
 /** Options as commander hands them to actions, after addAppOptions/addFormationOptions. */
 export interface AppCliOptions {
-  procfile: string;
+  /** Undefined when not given: then `Procfile` in the root (or the current folder). */
+  procfile?: string;
   root?: string;
   env?: string;
   override: boolean;

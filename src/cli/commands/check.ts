@@ -1,11 +1,69 @@
+// `dozen check`: validate the Procfile, the env files and the formation; show what would run.
+// Never prints config values: its output is safe to paste into a bug report.
 import type { Command } from 'commander';
-import { DozenError } from '../../errors.js';
+import { RELEASE_TYPE } from '../../procfile/types.js';
+import { loadApp, planInstances, shown, type LoadedApp, type Plan } from '../load-app.js';
+import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
+import { oneLine, printJson, printLines, printWarnings, table } from '../print.js';
 
-// Placeholder until its issue lands; replaced by the real command.
+interface CheckOptions extends AppCliOptions {
+  json: boolean;
+}
+
+/** The `--json` shape. */
+export interface CheckReport {
+  processes: Array<{ name: string; command: string }>;
+  instances: Array<{ name: string; type: string; port: number | undefined }>;
+  warnings: string[];
+}
+
 export function register(program: Command): void {
-  program
-    .command('check-pending', { hidden: true })
-    .action(() => {
-      throw new DozenError('internal', 'check is not built yet');
-    });
+  const cmd = program
+    .command('check')
+    .description('validate the Procfile, env files and formation; show the process types and the instances with their ports')
+    .argument('[types...]', 'only these process types (default: all)')
+    .addOption(flag('--json', 'print {processes, instances, warnings} as JSON', false));
+  addAppOptions(cmd);
+  addFormationOptions(cmd);
+  cmd.action((types: string[], opts: CheckOptions) => {
+    const app = loadApp(opts);
+    const plan = planInstances(app, { formation: opts.formation, port: opts.port, types });
+    if (opts.json) {
+      printJson(checkReport(app, plan));
+    } else {
+      printWarnings(app.warnings);
+      printLines(describe(app, plan));
+    }
+  });
+}
+
+export function checkReport(app: LoadedApp, plan: Plan): CheckReport {
+  return {
+    processes: app.procfile.entries.map((e) => ({ name: e.name, command: e.command })),
+    instances: plan.instances.map((i) => ({ name: i.name, type: i.type, port: i.port })),
+    warnings: app.warnings,
+  };
+}
+
+function describe(app: LoadedApp, plan: Plan): string[] {
+  const types = table(
+    app.procfile.entries.map((e) => [
+      `  ${e.name}`,
+      e.name === RELEASE_TYPE ? `${oneLine(e.command)}  (runs once, before the others)` : oneLine(e.command),
+    ]),
+  );
+  const instances = table(plan.instances.map((i) => [`  ${i.name}`, `port ${i.port ?? '-'}`, oneLine(i.command)]));
+  const envFiles = app.envFiles.map(shown).join(', ') || 'none';
+  return [
+    `process types (${app.procfile.path}):`,
+    ...types,
+    `instances (base port ${plan.basePort}):`,
+    ...(instances.length > 0 ? instances : ['  none (the formation runs 0 instances)']),
+    `env files: ${envFiles} (${plural(app.env.vars.length, 'variable')})`,
+    'valid',
+  ];
+}
+
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }

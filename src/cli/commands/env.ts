@@ -1,11 +1,70 @@
+// `dozen env`: the variables the env files define, with the values the processes will see.
+// `--shell` output is safe to eval: `eval "$(dozen env --shell)"` gives a shell the app's config.
 import type { Command } from 'commander';
-import { DozenError } from '../../errors.js';
+import type { EnvVar } from '../../env/types.js';
+import { shellExport, shellQuote } from '../../env/shell-quote.js';
+import { loadApp } from '../load-app.js';
+import { flag, addAppOptions, type AppCliOptions } from '../options.js';
+import { oneLine, printJson, printLines, printWarnings } from '../print.js';
 
-// Placeholder until its issue lands; replaced by the real command.
+interface EnvCommandOptions extends AppCliOptions {
+  json: boolean;
+  shell: boolean;
+  explain: boolean;
+}
+
 export function register(program: Command): void {
-  program
-    .command('env-pending', { hidden: true })
-    .action(() => {
-      throw new DozenError('internal', 'env is not built yet');
-    });
+  const cmd = program
+    .command('env')
+    .description('print the variables the env files define, with the values the processes will see')
+    .addOption(flag('--json', 'print a JSON object (with --explain: {value, source} per key)', false).conflicts('shell'))
+    .addOption(flag('--shell', 'print `export KEY=\'value\'` lines, safe to eval in sh/bash/zsh', false))
+    .addOption(flag('--explain', 'show where each value comes from (.env:3, inherited)', false));
+  addAppOptions(cmd);
+  cmd.action((opts: EnvCommandOptions) => {
+    const app = loadApp(opts, process.env, { procfileOptional: true });
+    const vars = app.env.vars;
+    printWarnings(app.warnings);
+    if (opts.json) {
+      printJson(Object.fromEntries(vars.map((v) => [v.key, opts.explain ? explained(v) : v.value])));
+      return;
+    }
+    const shown = opts.shell ? vars.filter((v) => isShellName(v.key)) : vars;
+    if (opts.shell) {
+      const left = vars.filter((v) => !isShellName(v.key)).map((v) => `${v.key} is not a valid shell variable name; left out of --shell output`);
+      printWarnings(left);
+    }
+    printLines(
+      shown.map((v) => {
+        const line = opts.shell ? shellExport(v.key, v.value) : `${v.key}=${quoteIfNeeded(v.value)}`;
+        return opts.explain ? `${line}  # ${oneLine(sourceNote(v))}` : line;
+      }),
+    );
+  });
+}
+
+/** `.env:3`, `inherited`, or `inherited, shadows .env:3` when the environment won over a file. */
+export function sourceText(v: EnvVar): string {
+  return v.source.type === 'file' ? `${v.source.file}:${v.source.line}` : 'inherited';
+}
+
+function sourceNote(v: EnvVar): string {
+  const shadowed = v.shadowed ? `, shadows ${v.shadowed.file}:${v.shadowed.line} (--override lets the file win)` : '';
+  return `${sourceText(v)}${shadowed}`;
+}
+
+function explained(v: EnvVar): { value: string; source: string; shadowed?: string } {
+  const entry: { value: string; source: string; shadowed?: string } = { value: v.value, source: sourceText(v) };
+  if (v.shadowed) entry.shadowed = `${v.shadowed.file}:${v.shadowed.line}`;
+  return entry;
+}
+
+/** Plain when every character is one sh leaves alone, single-quoted otherwise: never ambiguous. */
+export function quoteIfNeeded(value: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : shellQuote(value);
+}
+
+/** Keys the parser accepts may hold `.` or `-`, which `export` refuses. */
+function isShellName(key: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
 }

@@ -150,7 +150,8 @@ class Expander {
       return value ?? '';
     }
     if (op === ':' && '-+?'.includes(this.src[this.pos + 1] ?? '#')) op = `:${this.src[this.pos + 1]}`;
-    if (op === undefined || !['-', ':-', '+', ':+', '?', ':?'].includes(op)) {
+    if (op === undefined) throw new ExpandFailure(`unterminated "\${${name}" reference (missing "}")`);
+    if (!['-', ':-', '+', ':+', '?', ':?'].includes(op)) {
       throw new ExpandFailure(`expected "}", ":-", "-", ":+", "+", ":?" or "?" after "\${${name}"`);
     }
     this.pos += op.length;

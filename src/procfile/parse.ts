@@ -35,7 +35,7 @@ export function parseProcfile(text: string, path: string, opts: ParseProcfileOpt
 
     const match = ENTRY_LINE.exec(line);
     if (!match) {
-      const bad = describeBadLine(line);
+      const bad = describeBadLine(line, strict);
       report(strict ? 'error' : 'warning', lineNo, bad.message, bad.hint);
       return;
     }
@@ -68,7 +68,7 @@ export function parseProcfile(text: string, path: string, opts: ParseProcfileOpt
 }
 
 /** The message for a non-blank, non-comment line that is not `name: command`, with a likely fix. */
-function describeBadLine(line: string): { message: string; hint?: string } {
+function describeBadLine(line: string, strict: boolean): { message: string; hint?: string } {
   const message = `expected "name: command", got "${clip(line)}"`;
   if (line.startsWith('//')) return { message, hint: 'Comments start with "#".' };
 
@@ -76,9 +76,11 @@ function describeBadLine(line: string): { message: string; hint?: string } {
   if (colon >= 0) {
     const name = line.slice(0, colon).trim();
     if (name === '') return { message, hint: 'The process name before ":" is missing.' };
-    const badChar = [...name].find((c) => !PROCESS_NAME.test(c));
+    // A blank inside means the colon belongs to the command (`web python a.py --bind=:80`).
+    const badChar = /\s/.test(name) ? undefined : [...name].find((c) => !PROCESS_NAME.test(c));
     if (badChar !== undefined) {
-      return { message, hint: `Process names use letters, digits, "_" and "-", not "${badChar}".` };
+      const allowed = strict ? 'a-z, 0-9 and "-"' : 'letters, digits, "_" and "-"';
+      return { message, hint: `Process names use ${allowed}, not "${badChar}".` };
     }
   }
 

@@ -78,6 +78,17 @@ describe('parseProcfile: problems', () => {
       want: ['warning Procfile:2: expected "name: command", got "+foo: b". Process names use letters, digits, "_" and "-", not "+".'],
     },
     {
+      name: 'invalid character under --strict names the strict alphabet',
+      text: 'is_w.e.b: echo hello',
+      strict: true,
+      want: ['error Procfile:1: expected "name: command", got "is_w.e.b: echo hello". Process names use a-z, 0-9 and "-", not ".".'],
+    },
+    {
+      name: 'missing colon before a command that has one',
+      text: 'web: a\nworker python w.py --bind=:80',
+      want: ['warning Procfile:2: expected "name: command", got "worker python w.py --bind=:80". Did you mean "worker: python w.py --bind=:80"?'],
+    },
+    {
       name: '// comment',
       text: '// note\nweb: a',
       want: ['warning Procfile:1: expected "name: command", got "// note". Comments start with "#".'],

@@ -5,11 +5,10 @@
 // docs/differences.md); the test fails on an unlisted failure AND on a listed vector that passes.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
 import { loadEnv } from '../../src/env/load-env.js';
 import type { EnvOptions } from '../../src/env/types.js';
+import { loadVectors, readDifferencesDoc, SKIP_REASON } from './load-vectors.js';
 
 interface DotenvVector {
   id: string;
@@ -24,9 +23,6 @@ interface DotenvVector {
   options?: { override?: boolean | 'warn'; cli_run?: boolean; [other: string]: unknown };
   line_errors?: number[];
 }
-
-// dist/test/compat/ -> repo root -> its sibling shared/compat
-const COMPAT_DIR = fileURLToPath(new URL('../../../../shared/compat/', import.meta.url));
 
 /** Why a group of vectors differs; each group has a paragraph in docs/differences.md. */
 const Reason = {
@@ -102,10 +98,6 @@ interface Outcome {
   why: string;
 }
 
-function loadVectors(): DotenvVector[] {
-  return JSON.parse(readFileSync(`${COMPAT_DIR}/dotenv.json`, 'utf8')) as DotenvVector[];
-}
-
 /** The options the README's harness rules give for a vector. */
 function optionsFor(v: DotenvVector): EnvOptions {
   return {
@@ -165,16 +157,15 @@ function runVector(v: DotenvVector, opts: EnvOptions): Outcome {
 const pass = (): Outcome => ({ ok: true, why: '' });
 const fail = (why: string): Outcome => ({ ok: false, why });
 
-const present = existsSync(`${COMPAT_DIR}/dotenv.json`);
+const vectors = loadVectors<DotenvVector>('dotenv.json');
 
-test('dotenv compat corpus (../shared/compat/dotenv.json)', { skip: present ? false : `skipped: ${COMPAT_DIR} not found`, timeout: 60_000 }, () => {
-  const vectors = loadVectors();
+test('dotenv compat corpus (../shared/compat/dotenv.json)', { skip: vectors ? false : SKIP_REASON, timeout: 60_000 }, () => {
   const problems: string[] = [];
-  const ids = new Set(vectors.map((v) => v.id));
+  const ids = new Set((vectors ?? []).map((v) => v.id));
   for (const id of Object.keys(KNOWN_DIFFERENCES)) {
     if (!ids.has(id)) problems.push(`${id}: listed as a known difference but not in the corpus`);
   }
-  for (const v of vectors) {
+  for (const v of vectors ?? []) {
     const outcome = runVector(v, optionsFor(v));
     const known = KNOWN_DIFFERENCES[v.id];
     if (!known) {
@@ -188,4 +179,11 @@ test('dotenv compat corpus (../shared/compat/dotenv.json)', { skip: present ? fa
     }
   }
   assert.deepEqual(problems, [], `${problems.length} compat problems:\n${problems.join('\n')}`);
+});
+
+test('every .env known difference is explained in docs/differences.md', { timeout: 5_000 }, () => {
+  const doc = readDifferencesDoc();
+  const section = doc.slice(doc.indexOf('## .env files'));
+  const missing = Object.keys(KNOWN_DIFFERENCES).filter((id) => !section.includes(`\`${id}\``));
+  assert.deepEqual(missing, []);
 });

@@ -22,7 +22,11 @@ export interface EnvFile {
  * the same precedence as the final result; a single pass top to bottom, so a reference to a key
  * defined further down sees only the environment.
  */
-export function loadEnv(files: readonly EnvFile[], inherited: Record<string, string | undefined>, opts: EnvOptions): LoadedEnv {
+export function loadEnv(
+  files: readonly EnvFile[],
+  inherited: Record<string, string | undefined>,
+  opts: EnvOptions,
+): LoadedEnv {
   const definitions = new Map<string, Definition[]>();
   const diagnostics: Diagnostic[] = [];
   const inheritedValue = (key: string): string | undefined =>

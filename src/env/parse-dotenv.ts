@@ -102,7 +102,8 @@ class Scanner {
     // `export KEY...`: the word counts as a prefix only when a key follows (`export=1` is a key).
     let exported = false;
     const afterExport = this.skipBlanks(i + 6);
-    if (src.startsWith('export', i) && isBlank(src[i + 6]) && afterExport < lineEnd && !'=:#'.includes(src[afterExport]!)) {
+    const keyFollows = afterExport < lineEnd && !'=:#'.includes(src[afterExport]!);
+    if (src.startsWith('export', i) && isBlank(src[i + 6]) && keyFollows) {
       exported = true;
       i = afterExport;
     }
@@ -158,7 +159,8 @@ class Scanner {
     const closeEnd = this.eol(close);
     const rest = this.skipBlanks(close + 1);
     if (rest < closeEnd && src[rest] !== '#') {
-      this.report(closeLine, `unexpected text after the closing quote of ${key}`, '(put the whole value inside the quotes)');
+      const hint = '(put the whole value inside the quotes)';
+      this.report(closeLine, `unexpected text after the closing quote of ${key}`, hint);
     } else {
       this.entries.push({ kind: 'assign', key, line, quote, raw });
     }

@@ -1,0 +1,140 @@
+// The terminal printer: subscribes to the supervisor's events and writes app output and dozen's
+// own lines to stdout.
+//
+// - One write per output chunk, so a line of one process is never interleaved with another's bytes.
+// - dozen's human text comes ONLY from `message` events (tagged `dozen`); other events are not
+//   printed, so nothing is said twice. They only reset per-instance state.
+// - Backpressure: when `out.write()` returns false the supervisor stops reading the children's
+//   pipes until 'drain', so memory stays bounded however slow stdout is.
+import type { SupervisorEvent } from '../supervisor/events.js';
+import type { SupervisorHandle } from '../supervisor/handle.js';
+import { SGR } from './color.js';
+import { DOZEN_NAME, HeadFormatter, type LineKind } from './prefix.js';
+import { prefixLines } from './prefix-lines.js';
+import type { TimestampFormat } from './timestamp.js';
+
+export interface PrinterOptions {
+  /** Where app output and dozen's lines go (process.stdout). */
+  out: NodeJS.WritableStream;
+  /** With `prefix: false`, dozen's own lines go here so `out` carries only the apps' bytes. Default: `out`. */
+  err?: NodeJS.WritableStream;
+  color: boolean;
+  timestamps: boolean;
+  /** false = `--no-prefix`: the apps' bytes as they are. */
+  prefix: boolean;
+  timestampFormat: TimestampFormat;
+  /** Names to pad to one column: every instance, plus `release` when it runs. */
+  names: readonly string[];
+  handle: Pick<SupervisorHandle, 'pauseOutput' | 'resumeOutput'>;
+  /** `out` failed (e.g. EPIPE); output is dropped from then on. */
+  onError?: (err: Error) => void;
+}
+
+export interface Printer {
+  onEvent(event: SupervisorEvent): void;
+  /** Resolves when everything written so far has been handed to the OS (or `out` failed). */
+  close(): Promise<void>;
+}
+
+export function createPrinter(opts: PrinterOptions): Printer {
+  const { out, handle } = opts;
+  const err = opts.err ?? out;
+  const heads = new HeadFormatter(opts);
+  /** `instance\0stream` whose last chunk was a cut line: its next chunk starts with a continuation. */
+  const continuing = new Set<string>();
+  let paused = false;
+  let failed = false;
+
+  const onDrain = (): void => {
+    paused = false;
+    handle.resumeOutput();
+  };
+  const onOutError = (e: Error): void => {
+    if (failed) return;
+    failed = true;
+    // Never leave the children blocked on a stdout that is gone.
+    if (paused) {
+      out.removeListener('drain', onDrain);
+      onDrain();
+    }
+    opts.onError?.(e);
+  };
+  out.on('error', onOutError);
+  if (err !== out) err.on('error', onOutError);
+
+  function write(stream: NodeJS.WritableStream, bytes: Buffer): void {
+    if (failed) return;
+    if (stream.write(bytes) || stream !== out || paused) return;
+    paused = true;
+    handle.pauseOutput();
+    out.once('drain', onDrain);
+  }
+
+  function printOutput(e: Extract<SupervisorEvent, { type: 'output' }>): void {
+    const key = `${e.instance}\0${e.stream}`;
+    const continues = continuing.has(key);
+    if (e.partial) continuing.add(key);
+    else if (continues) continuing.delete(key);
+    if (!opts.prefix) {
+      write(out, e.data);
+      return;
+    }
+    const kind: LineKind = e.stream === 'stderr' ? 'stderr' : 'stdout';
+    const head = heads.head(e.at, e.instance, kind);
+    const first = continues ? heads.head(e.at, e.instance, 'continued') : head;
+    write(out, prefixLines(e.data, head, first));
+  }
+
+  function printMessage(e: Extract<SupervisorEvent, { type: 'message' }>): void {
+    const head = heads.render(e.at, DOZEN_NAME, 'stdout');
+    const paint = !opts.color || e.level === 'info' ? undefined : e.level === 'warn' ? SGR.yellow : SGR.red;
+    let text = '';
+    for (const line of e.text.split('\n')) {
+      text += paint ? `${head}${paint}${line}${SGR.reset}\n` : `${head}${line}\n`;
+    }
+    write(opts.prefix ? out : err, Buffer.from(text));
+  }
+
+  return {
+    onEvent(e: SupervisorEvent): void {
+      switch (e.type) {
+        case 'output':
+          printOutput(e);
+          return;
+        case 'message':
+          printMessage(e);
+          return;
+        case 'spawned':
+        case 'exited':
+          // A new run of the instance never continues a line cut in the previous one.
+          continuing.delete(`${e.instance}\0stdout`);
+          continuing.delete(`${e.instance}\0stderr`);
+          return;
+        default:
+          // Everything else reaches the user through the supervisor's `message` events.
+          return;
+      }
+    },
+
+    close(): Promise<void> {
+      const streams = err === out ? [out] : [out, err];
+      return Promise.all(streams.map((s) => flushed(s, () => failed))).then(() => {
+        out.removeListener('error', onOutError);
+        if (err !== out) err.removeListener('error', onOutError);
+      });
+    },
+  };
+}
+
+/** Resolves once the bytes written to `stream` so far are handed over (write callbacks run in order). */
+function flushed(stream: NodeJS.WritableStream, failed: () => boolean): Promise<void> {
+  if (failed()) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = (): void => {
+      stream.removeListener('error', done);
+      resolve();
+    };
+    stream.once('error', done);
+    stream.write(Buffer.alloc(0), () => done());
+  });
+}

@@ -1,0 +1,101 @@
+// The store's worker thread: owns the write connection, so SQLite never stalls the main event loop
+// (which reads the children's pipes). It runs at a lower CPU priority than dozen's main thread and
+// the children: during an output flood on a busy machine, the terminal wins and the store catches
+// up right after. Between batches it indexes new rows for full-text search and prunes old ones,
+// each in small slices so that a new batch never waits long.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { parentPort, workerData } from 'node:worker_threads';
+import { openStoreForWriting } from './store-db.js';
+import type { Retention } from './retention.js';
+import { StoreWriter, type Batch } from './store-writer.js';
+
+export interface StoreWorkerData {
+  dbPath: string;
+  retention: Retention;
+  /** nice value for this thread (Linux); 0 keeps the process's priority. */
+  nice: number;
+  /** How long a clean close may keep indexing before it gives up (the next start finishes). */
+  closeIndexBudgetMs: number;
+}
+
+export type ToWorker = { type: 'batch'; batch: Batch } | { type: 'close' };
+export type FromWorker =
+  | { type: 'opened' }
+  | { type: 'committed'; lastId: number; lines: number }
+  | { type: 'closed' }
+  | { type: 'failed'; message: string };
+
+const PRUNE_EVERY_MS = 2000;
+
+const port = parentPort;
+if (port) run(port, workerData as StoreWorkerData);
+
+function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void {
+  lowerPriority(data.nice);
+  const send = (m: FromWorker) => port.postMessage(m);
+  let writer: StoreWriter;
+  let db: ReturnType<typeof openStoreForWriting>;
+  try {
+    db = openStoreForWriting(data.dbPath);
+    writer = new StoreWriter(db, data.retention);
+  } catch (err) {
+    send({ type: 'failed', message: `cannot open ${data.dbPath}: ${(err as Error).message}` });
+    return;
+  }
+  send({ type: 'opened' });
+
+  let lastPrune = 0;
+  let maintenance: NodeJS.Immediate | undefined;
+  // One slice of background work per turn of the loop, so batches are taken in between.
+  const maintain = () => {
+    maintenance = undefined;
+    try {
+      let worked = writer.indexSlice() > 0;
+      if (!worked && Date.now() - lastPrune >= PRUNE_EVERY_MS) {
+        worked = writer.pruneSlice() > 0;
+        if (!worked) lastPrune = Date.now();
+      }
+      if (worked) maintenance = setImmediate(maintain);
+    } catch (err) {
+      send({ type: 'failed', message: (err as Error).message });
+    }
+  };
+  const schedule = () => {
+    if (!maintenance) maintenance = setImmediate(maintain);
+  };
+  // Pruning is also due now and then when no lines arrive (age-based retention).
+  const pruneTimer = setInterval(schedule, PRUNE_EVERY_MS * 15);
+  schedule();
+
+  port.on('message', (msg: ToWorker) => {
+    try {
+      if (msg.type === 'batch') {
+        send({ type: 'committed', ...writer.write(msg.batch) });
+        schedule();
+        return;
+      }
+      // close: give the index a bounded moment to catch up, then close the file (checkpoint).
+      if (maintenance) clearImmediate(maintenance);
+      clearInterval(pruneTimer);
+      const deadline = Date.now() + data.closeIndexBudgetMs;
+      while (Date.now() < deadline && writer.indexSlice() > 0);
+      db.close();
+      send({ type: 'closed' });
+      port.close();
+    } catch (err) {
+      send({ type: 'failed', message: (err as Error).message });
+    }
+  });
+}
+
+/** setpriority(2) on Linux applies to one thread when given its thread id. */
+function lowerPriority(nice: number): void {
+  if (nice === 0) return;
+  try {
+    const tid = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    if (Number.isInteger(tid) && tid > 0) setPriority(tid, nice);
+  } catch {
+    // Not Linux (no /proc/thread-self) or not permitted: run at normal priority.
+  }
+}

@@ -1,11 +1,114 @@
+// `dozen ps / restart / stop / scale / quit`: thin clients of the control socket of the running
+// `dozen start` (src/control/). They find the app as start does (-d, -f) but read no .env.
+import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { DozenError } from '../../errors.js';
+import { ControlRequestError, connectToApp, type ControlClient } from '../../control/client.js';
+import { STATUS_HEADER, statusRow } from '../../control/format-status.js';
+import type { ActionResult } from '../../control/protocol.js';
+import { joinScaleArgs } from '../../control/scaler.js';
+import { controlSocketPath } from '../../control/socket-path.js';
+import { DozenError, ExitCode } from '../../errors.js';
+import { stateDirFor } from '../../platform/state-dir.js';
+import { addAppOptions, type AppCliOptions } from '../options.js';
+import { printJson, printLines, table } from '../print.js';
 
-// Placeholder until its issue lands; replaced by the real command.
 export function register(program: Command): void {
-  program
-    .command('control-pending', { hidden: true })
-    .action(() => {
-      throw new DozenError('internal', 'control is not built yet');
-    });
+  const ps = program
+    .command('ps')
+    .description('show each instance of the running formation: state, pid, port, readiness, uptime, CPU and memory')
+    .option('--json', 'print a JSON array instead of a table', false);
+  addAppOptions(ps).action((opts: AppCliOptions & { json: boolean }) =>
+    withControl(opts, async (client) => {
+      const { server, instances } = await client.call({ method: 'status' });
+      if (opts.json) return printJson(instances);
+      if (server.phase === 'starting') process.stderr.write(`dozen: dozen (pid ${server.pid}) is still starting\n`);
+      printLines(table([STATUS_HEADER, ...instances.map(statusRow)]));
+    }),
+  );
+
+  const restart = program
+    .command('restart')
+    .description('gracefully restart instances, one after another, on the same ports (no pattern: all)')
+    .argument('[patterns...]', 'a type (web), an instance (web.2) or a glob (web.*)');
+  addAppOptions(restart).action((patterns: string[], opts: AppCliOptions) =>
+    withControl(opts, async (client) => {
+      const result = await client.call({ method: 'restart', params: { patterns } });
+      printLines(actionLines(result, 'restarted'));
+    }),
+  );
+
+  const stop = program
+    .command('stop')
+    .description('stop instances and keep them stopped (`dozen restart` brings them back)')
+    .argument('<patterns...>', 'a type (web), an instance (web.2) or a glob (web.*)');
+  addAppOptions(stop).action((patterns: string[], opts: AppCliOptions) =>
+    withControl(opts, async (client) => {
+      const result = await client.call({ method: 'stop', params: { patterns } });
+      printLines(actionLines(result, 'stopped'));
+    }),
+  );
+
+  const scale = program
+    .command('scale')
+    .description('change the live formation: new instances get the formula ports, the highest-numbered stop first')
+    .argument('<formation...>', 'TYPE=N pieces: web=3 worker=0 (or web=3,worker=0)');
+  addAppOptions(scale).action((pieces: string[], opts: AppCliOptions) =>
+    withControl(opts, async (client) => {
+      const result = await client.call({ method: 'scale', params: { formation: joinScaleArgs(pieces) } });
+      const lines = [
+        ...result.removed.map((name) => `${name} stopped and removed`),
+        ...result.added.map((a) => `${a.name} started${a.port === null ? '' : ` on port ${a.port}`}`),
+      ];
+      printLines(lines.length > 0 ? lines : ['formation unchanged']);
+    }),
+  );
+
+  const quit = program.command('quit').description('stop every process and dozen itself, as SIGTERM to dozen would');
+  addAppOptions(quit).action((opts: AppCliOptions) =>
+    withControl(opts, async (client) => {
+      const { pid } = await client.call({ method: 'quit' });
+      // dozen hangs up once it has stopped everything (or it died): that is the end of the quit.
+      await client.closed;
+      printLines([`dozen (pid ${pid}) stopped`]);
+    }),
+  );
+}
+
+/** The app root as `dozen start` finds it: -d, else the folder of -f, else here. */
+export function controlRoot(opts: Pick<AppCliOptions, 'root' | 'procfile'>, cwd = process.cwd()): string {
+  if (opts.root !== undefined) return resolve(cwd, opts.root);
+  return opts.procfile !== undefined ? dirname(resolve(cwd, opts.procfile)) : cwd;
+}
+
+/** Connects to the app's dozen, runs `fn`, hangs up; protocol failures become DozenErrors. */
+async function withControl(opts: AppCliOptions, fn: (client: ControlClient) => Promise<void>): Promise<void> {
+  const root = controlRoot(opts);
+  const client = await connectToApp(root, controlSocketPath(stateDirFor(root)));
+  try {
+    await fn(client);
+  } catch (err) {
+    throw err instanceof ControlRequestError ? cliError(err) : err;
+  } finally {
+    client.close();
+  }
+}
+
+function cliError(err: ControlRequestError): DozenError {
+  switch (err.code) {
+    case 'no-match':
+      return new DozenError('usage', err.message);
+    case 'formation':
+      return new DozenError('formation', err.message);
+    case 'starting':
+      return new DozenError('control', err.message, { exitCode: ExitCode.unavailable });
+    default:
+      return new DozenError('control', err.message, { exitCode: ExitCode.failure });
+  }
+}
+
+function actionLines(result: ActionResult, verb: string): string[] {
+  return result.instances.map((i) => {
+    const pids = i.pidBefore !== null && i.pid !== null ? ` (pid ${i.pidBefore} -> ${i.pid})` : i.pid !== null ? ` (pid ${i.pid})` : i.pidBefore !== null ? ` (was pid ${i.pidBefore})` : '';
+    return `${i.name} ${verb}${pids}`;
+  });
 }

@@ -121,7 +121,10 @@ class Scanner {
       else this.report(line, `expected NAME=value, got ${describeBadLine(lineText)}`, KEY_HINT);
       return this.nextLineAfter(lineStart);
     }
-    if (sep !== '=' && sep !== ':') {
+    // YAML style needs a blank (or nothing) after the colon, so a stray `http://host` or `C:\dir`
+    // line is reported instead of silently becoming a variable.
+    const yamlStyle = sep === ':' && (isBlank(src[i + 1]) || i + 1 >= lineEnd);
+    if (sep !== '=' && !yamlStyle) {
       this.report(line, `expected NAME=value, got ${describeBadLine(lineText)}`);
       return this.nextLineAfter(lineStart);
     }

@@ -19,7 +19,9 @@ function values(text: string, opts: Partial<EnvOptions> = {}, inherited: Record<
 const SYNTAX: Array<[name: string, text: string, expected: Record<string, string>]> = [
   ['plain', 'A=b', { A: 'b' }],
   ['yaml style', 'A: b', { A: 'b' }],
-  ['yaml style without space', 'A:b', { A: 'b' }],
+  ['yaml style with tab', 'A:\tb', { A: 'b' }],
+  ['yaml style, empty', 'A:', { A: '' }],
+  ['yaml style, value with colons', 'URL: http://h:1', { URL: 'http://h:1' }],
   ['export prefix', 'export A=b', { A: 'b' }],
   ['export with spacing', 'export   A  =  b', { A: 'b' }],
   ['export glued is a key', 'exportA=b', { exportA: 'b' }],
@@ -154,6 +156,7 @@ const ERRORS: Array<[name: string, text: string, expected: string[]]> = [
   ['bad key characters', 'a[1]=x', ['app/.env:1: error: expected a key like NAME=value, got "a[1]="']],
   ['not an assignment', 'A=1\nfoo bar baz', ['app/.env:2: error: expected NAME=value, got a line with no "="']],
   ['not an assignment with =', 'foo bar=baz', ['app/.env:1: error: expected NAME=value, got "foo bar="']],
+  ['colon without a blank', 'http://host', ['app/.env:1: error: expected NAME=value, got a line with no "="']],
   ['lone invalid word', 'lol$wut', ['app/.env:1: error: expected NAME=value, got a line with no "="']],
   ['unterminated double', 'A=1\nB="abc\nC=2\n', ['app/.env:2: error: unterminated double quote in the value of B']],
   ['unterminated single', "A='abc", ["app/.env:1: error: unterminated single quote in the value of A"]],

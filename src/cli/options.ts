@@ -43,7 +43,8 @@ export function readEnvValuesStrictly(cmd: Command, env: NodeJS.ProcessEnv = pro
     // Runs after commander's own listener for the same event, which registered first.
     cmd.on(`optionEnv:${option.name()}`, () => {
       const text = env[envVar] ?? '';
-      if (option.isBoolean()) {
+      // isBoolean() is false for negated flags, so test for "takes no value" directly.
+      if (!option.required && !option.optional) {
         const on = text.trim() === '' ? false : parseBooleanEnv(envVar, text);
         // A negated flag (`--no-expand`) being "on" means its value is false.
         if (on) cmd.setOptionValueWithSource(key, !option.negate, 'env');

@@ -28,7 +28,8 @@ export type SupervisorEvent =
   | { type: 'restarting'; at: number; instance: string; delayMs: number; attempt: number }
   | { type: 'gave-up'; at: number; instance: string; failures: number }
   | { type: 'stopping'; at: number; instance: string; signal: NodeJS.Signals }
-  | { type: 'killing'; at: number; instance: string }
+  /** `timeout`: it outlived the stop timeout; `forced`: a second Ctrl-C (or equivalent). */
+  | { type: 'killing'; at: number; instance: string; reason?: 'timeout' | 'forced' }
   | { type: 'stopped'; at: number; instance: string }
   /** A human-readable line from dozen itself, shown and stored tagged `dozen`. */
   | { type: 'message'; at: number; level: 'info' | 'warn' | 'error'; text: string; instance?: string }

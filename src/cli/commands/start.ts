@@ -1,11 +1,137 @@
+// `dozen start [TYPE...]`: run the release phase, then supervise the formation until it stops.
+// The supervisor (src/supervisor/) does the work; this file turns flags into its options,
+// plugs in the attachments and turns signals to dozen into a graceful (then forced) stop.
 import type { Command } from 'commander';
 import { DozenError } from '../../errors.js';
+import { resolveColor } from '../../logs/color.js';
+import { createPrinter } from '../../logs/printer.js';
+import { parseTimestampFormat } from '../../logs/timestamp.js';
+import { onShutdownSignals } from '../../platform/shutdown-signals.js';
+import { exitCodeForSignal, parseSignal } from '../../platform/signals.js';
+import type { Attachment, Detach, StartContext } from '../../supervisor/attachment.js';
+import { RESTART_MODES, type RestartMode } from '../../supervisor/restart-policy.js';
+import { createSupervisor } from '../../supervisor/supervisor.js';
+import { setExitStatus } from '../exit-status.js';
+import { loadApp, planInstances, processTypes } from '../load-app.js';
+import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
+import { printWarnings } from '../print.js';
 
-// Placeholder until its issue lands; replaced by the real command.
+/** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
+const printer: Attachment = (supervisor, ctx) => {
+  const names = [...ctx.plan.instances.map((s) => s.name), ...(ctx.runsRelease ? ['release'] : [])];
+  const p = createPrinter({ out: process.stdout, err: process.stderr, ...ctx.output, names, handle: supervisor });
+  const unsubscribe = supervisor.subscribe((event) => p.onEvent(event));
+  return async () => {
+    unsubscribe();
+    await p.close();
+  };
+};
+
+/** Attached in order before the run, detached in reverse after it. Add yours here. */
+export const ATTACHMENTS: Attachment[] = [printer];
+
+export interface StartOptions extends AppCliOptions {
+  timeout: string;
+  restart: string;
+  canDie?: string;
+  stopSignal: string;
+  bootTimeout: string;
+  release: boolean;
+  color: boolean;
+  timestamp: boolean;
+  prefix: boolean;
+  timestampFormat: string;
+}
+
 export function register(program: Command): void {
-  program
-    .command('start-pending', { hidden: true })
-    .action(() => {
-      throw new DozenError('internal', 'start is not built yet');
-    });
+  const cmd = program
+    .command('start')
+    .description('run the release phase, then every process of the formation, until one stops or dozen is stopped')
+    .argument('[types...]', 'run only these process types (default: all)');
+  addAppOptions(cmd);
+  addFormationOptions(cmd);
+  cmd
+    .addOption(flag('-t, --timeout <seconds>', 'how long processes get to stop before SIGKILL', '5'))
+    .addOption(flag('--restart <mode>', `restart a process that exits: ${RESTART_MODES.join(', ')}`, 'never'))
+    .addOption(flag('--can-die <types>', 'comma-separated types that may exit without stopping the others'))
+    .addOption(flag('--stop-signal <signal>', 'signal that asks processes to stop', 'SIGTERM'))
+    .addOption(flag('--boot-timeout <seconds>', 'warn when a web process has not bound its port by then', '60'))
+    .addOption(flag('--no-release', 'skip the release phase'))
+    .addOption(flag('--no-color', 'no colours (default: colours on a terminal, see NO_COLOR / FORCE_COLOR)'))
+    .addOption(flag('--no-timestamp', 'no timestamps before lines'))
+    .addOption(flag('--no-prefix', "print the apps' output as is, dozen's own lines on stderr"))
+    .addOption(flag('--timestamp-format <format>', 'time (HH:MM:SS) or iso (RFC 3339 with milliseconds)', 'time'))
+    .action((types: string[], opts: StartOptions) => start(types, opts, cmd.getOptionValueSource('color') === 'default'));
+}
+
+async function start(types: string[], opts: StartOptions, colorUnset: boolean): Promise<void> {
+  const app = loadApp(opts);
+  printWarnings(app.warnings);
+  const plan = planInstances(app, { formation: opts.formation, port: opts.port, types });
+  const runsRelease = opts.release && plan.release !== undefined;
+  const ctx: StartContext = {
+    app,
+    plan,
+    runsRelease,
+    output: {
+      color: resolveColor({ flag: colorUnset ? undefined : opts.color, env: process.env, isTTY: process.stdout.isTTY === true }),
+      timestamps: opts.timestamp,
+      prefix: opts.prefix,
+      timestampFormat: parseTimestampFormat(opts.timestampFormat),
+    },
+  };
+  const supervisor = createSupervisor({
+    specs: plan.instances,
+    release: runsRelease ? plan.release : undefined,
+    restart: parseRestartMode(opts.restart),
+    canDie: parseCanDie(opts.canDie, processTypes(app)),
+    timeoutMs: parseSeconds('-t/--timeout', opts.timeout),
+    stopSignal: parseStopSignal(opts.stopSignal),
+    bootTimeoutMs: parseSeconds('--boot-timeout', opts.bootTimeout),
+    inheritedEnv: process.env,
+    forceColor: process.stdout.isTTY === true,
+  });
+
+  const detaches: Detach[] = [];
+  const removeSignals = onShutdownSignals({
+    graceful: (signal) => void supervisor.shutdown(`received ${signal}`, exitCodeForSignal(signal)),
+    force: () => void supervisor.forceKill(),
+  });
+  try {
+    for (const attach of ATTACHMENTS) detaches.push(await attach(supervisor, ctx));
+    setExitStatus(await supervisor.run());
+  } finally {
+    removeSignals();
+    for (const detach of detaches.reverse()) await detach();
+  }
+}
+
+export function parseSeconds(name: string, text: string): number {
+  const n = Number(text);
+  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
+    throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}"`);
+  }
+  return Math.round(n * 1000);
+}
+
+export function parseRestartMode(text: string): RestartMode {
+  const mode = RESTART_MODES.find((m) => m === text);
+  if (!mode) throw new DozenError('usage', `--restart: expected one of ${RESTART_MODES.join(', ')}, got "${text}"`);
+  return mode;
+}
+
+export function parseStopSignal(text: string): NodeJS.Signals {
+  const signal = parseSignal(text);
+  if (!signal) throw new DozenError('usage', `--stop-signal: expected a signal name such as SIGTERM, SIGINT or SIGQUIT, got "${text}"`);
+  return signal;
+}
+
+export function parseCanDie(text: string | undefined, types: string[]): string[] {
+  const names = (text ?? '').split(',').map((t) => t.trim()).filter((t) => t !== '');
+  for (const name of names) {
+    if (!types.includes(name)) {
+      throw new DozenError('usage', `--can-die: unknown process type "${name}": expected one of ${types.join(', ') || '(none)'}`);
+    }
+  }
+  return names;
 }

@@ -1,0 +1,77 @@
+// Which process groups still have live members, read from /proc.
+//
+// `kill(-pgid, 0)` is not enough: a killed grandchild re-parented to PID 1 stays a zombie in its
+// group until PID 1 reaps it (about 1.5 s on some machines), and a zombie is not alive. So we scan
+// /proc/<pid>/stat and count every member whose state is not Z (zombie) or X (dead).
+import { readdirSync, readFileSync } from 'node:fs';
+
+export interface ProcStat {
+  pid: number;
+  state: string;
+  ppid: number;
+  pgid: number;
+}
+
+/** Parses /proc/<pid>/stat. The command name is in parentheses and may hold spaces or `)`. */
+export function parseProcStat(text: string): ProcStat | undefined {
+  const close = text.lastIndexOf(')');
+  if (close === -1) return undefined;
+  const pid = Number.parseInt(text, 10);
+  // After ") ": state ppid pgrp session ...
+  const fields = text.slice(close + 2).split(' ', 4);
+  const [state, ppid, pgid] = [fields[0], Number(fields[1]), Number(fields[2])];
+  if (!state || !Number.isInteger(pid) || !Number.isInteger(pgid)) return undefined;
+  return { pid, state, ppid, pgid };
+}
+
+/** Every process on the machine, as /proc shows it now. Processes that vanish mid-scan are skipped. */
+export function readProcTable(procRoot = '/proc'): ProcStat[] {
+  const table: ProcStat[] = [];
+  for (const entry of readdirSync(procRoot)) {
+    const c = entry.charCodeAt(0);
+    if (c < 48 || c > 57) continue; // not a pid
+    let text: string;
+    try {
+      text = readFileSync(`${procRoot}/${entry}/stat`, 'latin1');
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === 'ENOENT' || code === 'ESRCH') continue; // exited while we looked
+      throw err;
+    }
+    const stat = parseProcStat(text);
+    if (stat) table.push(stat);
+  }
+  return table;
+}
+
+export function isLiveState(state: string): boolean {
+  return state !== 'Z' && state !== 'X' && state !== 'x';
+}
+
+/** Of `pgids`, those that still have a live (non-zombie) member. One /proc scan for all of them. */
+export function liveGroups(pgids: Iterable<number>, table: ProcStat[] = readProcTable()): Set<number> {
+  const wanted = new Set(pgids);
+  const live = new Set<number>();
+  if (wanted.size === 0) return live;
+  for (const p of table) {
+    if (wanted.has(p.pgid) && isLiveState(p.state)) live.add(p.pgid);
+  }
+  return live;
+}
+
+/** Live pids of one group (tests and diagnostics). */
+export function groupMembers(pgid: number, table: ProcStat[] = readProcTable()): number[] {
+  return table.filter((p) => p.pgid === pgid && isLiveState(p.state)).map((p) => p.pid);
+}
+
+/** Is this pid alive (present and not a zombie)? */
+export function isPidAlive(pid: number, procRoot = '/proc'): boolean {
+  try {
+    const stat = parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
+    return stat !== undefined && isLiveState(stat.state);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ESRCH') return false;
+    throw err;
+  }
+}

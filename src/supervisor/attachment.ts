@@ -1,0 +1,23 @@
+// What `dozen start` plugs into a supervisor before it runs: the printer, the log store, the
+// control server. Each attaches itself and returns how to detach (flush, close) once the run ends.
+import type { LoadedApp, Plan } from '../cli/load-app.js';
+import type { TimestampFormat } from '../logs/timestamp.js';
+import type { Supervisor } from './supervisor.js';
+
+export interface StartContext {
+  app: LoadedApp;
+  plan: Plan;
+  /** Whether the release phase runs (it has a Procfile entry and no --no-release). */
+  runsRelease: boolean;
+  output: {
+    color: boolean;
+    timestamps: boolean;
+    prefix: boolean;
+    timestampFormat: TimestampFormat;
+  };
+}
+
+export type Detach = () => void | Promise<void>;
+
+/** Attach to the supervisor (subscribe, serve...); may be async; throwing aborts the start. */
+export type Attachment = (supervisor: Supervisor, ctx: StartContext) => Detach | Promise<Detach>;

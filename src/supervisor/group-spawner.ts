@@ -1,0 +1,86 @@
+// The real Spawner: `sh -c` in its own process group (platform/spawn-group.ts), each pipe read
+// as raw Buffers (no decoding) through a LineSplitter, so consumers get whole lines per read.
+//
+// Ordering: a child's `exit` can arrive before the last bytes of its pipes are read. We report
+// the exit once both pipes closed, or EXIT_GRACE_MS after the exit when a background process
+// still holds them open; then any pending partial line is flushed first, so "web.1 exited"
+// follows the last line web.1 wrote.
+import { LineSplitter } from '../logs/line-splitter.js';
+import { spawnGroup } from '../platform/spawn-group.js';
+import type { ExitOutcome, StreamName } from './events.js';
+import type { SpawnedChild, SpawnRequest, Spawner } from './spawner.js';
+
+const EXIT_GRACE_MS = 200;
+
+export interface GroupSpawnerOptions {
+  /** Flush a partial line after this long without bytes (default: the splitter's 100 ms). */
+  idleMs?: number;
+  maxLineBytes?: number;
+}
+
+export function groupSpawner(opts: GroupSpawnerOptions = {}): Spawner {
+  return (req) => spawnOne(req, opts);
+}
+
+function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
+  const { spec } = req;
+  const child = spawnGroup({ command: spec.command, cwd: spec.cwd, env: req.env });
+  const splitter = (stream: StreamName) =>
+    new LineSplitter({
+      ...(opts.idleMs === undefined ? {} : { idleMs: opts.idleMs }),
+      ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
+      onChunk: (data, partial) => req.onOutput(stream, data, partial),
+    });
+  const out = splitter('stdout');
+  const err = splitter('stderr');
+
+  let openPipes = 2;
+  let exit: ExitOutcome | undefined;
+  let reported = false;
+  let grace: NodeJS.Timeout | undefined;
+  const report = () => {
+    if (reported || exit === undefined) return;
+    reported = true;
+    if (grace) clearTimeout(grace);
+    out.flushPartial();
+    err.flushPartial();
+    req.onExit(exit);
+  };
+
+  const wire = (stream: NodeJS.ReadableStream, lines: LineSplitter) => {
+    stream.on('data', (buf: Buffer) => lines.push(buf));
+    stream.once('close', () => {
+      lines.end();
+      openPipes -= 1;
+      if (openPipes === 0) report();
+    });
+    // A read error ends the stream like EOF; the exit still comes from the child.
+    stream.on('error', () => undefined);
+  };
+  wire(child.stdout, out);
+  wire(child.stderr, err);
+
+  child.once('exit', (code, signal) => {
+    exit = signal ? { reason: 'signal', signal } : { reason: 'exit-code', code: code ?? 0 };
+    if (openPipes === 0) report();
+    else grace = setTimeout(report, EXIT_GRACE_MS);
+  });
+  child.once('error', (e: NodeJS.ErrnoException) => {
+    // Only a failed spawn reports here with no pid; later errors (a failed kill) are not exits.
+    if (child.pid !== undefined) return;
+    exit = { reason: 'spawn-error', message: e.message, ...(e.code === undefined ? {} : { errno: e.code }) };
+    report();
+  });
+
+  return {
+    pid: child.pid,
+    pause: () => {
+      child.stdout.pause();
+      child.stderr.pause();
+    },
+    resume: () => {
+      child.stdout.resume();
+      child.stderr.resume();
+    },
+  };
+}

@@ -1,0 +1,27 @@
+// How the supervisor starts a child: an injected Spawner. The real one runs `sh -c` in its own
+// process group and splits its output into complete lines; tests pass a fake.
+import type { ProcessSpec } from '../formation/types.js';
+import type { ExitOutcome, StreamName } from './events.js';
+
+export interface SpawnRequest {
+  spec: ProcessSpec;
+  /** The environment the child gets (already layered). */
+  env: NodeJS.ProcessEnv;
+  /** One or more complete lines (see the `output` event). */
+  onOutput(stream: StreamName, data: Buffer, partial: boolean): void;
+  /**
+   * The leader exited and its output so far was delivered (or the spawn failed: `spawn-error`).
+   * Called exactly once.
+   */
+  onExit(outcome: ExitOutcome): void;
+}
+
+export interface SpawnedChild {
+  /** Undefined when the spawn failed; onExit follows with a `spawn-error`. */
+  readonly pid: number | undefined;
+  /** Backpressure: stop / restart reading the child's pipes. */
+  pause(): void;
+  resume(): void;
+}
+
+export type Spawner = (req: SpawnRequest) => SpawnedChild;

@@ -1,0 +1,526 @@
+// The driver: owns one slot per instance, feeds inputs to the pure machine (instance-machine.ts)
+// and performs its effects — spawn, signal, timers, port watches, events. Spawner, clock, group
+// operations and port probe are injected, so tests run it with fakes and a manual clock.
+//
+// Formation life: [release] -> running -> stopping -> done. run() resolves with dozen's exit code.
+import { DozenError } from '../errors.js';
+import type { ProcessSpec } from '../formation/types.js';
+import { realClock, type Clock } from '../platform/clock.js';
+import { probePort, type PortProbe } from '../platform/port-probe.js';
+import { liveGroups } from '../platform/proc.js';
+import { signalGroup } from '../platform/signals.js';
+import { startWatchdog, type Watchdog } from '../platform/watchdog.js';
+import type { ExitOutcome, SupervisorEvent } from './events.js';
+import { afterFinalExit } from './formation-rule.js';
+import { groupSpawner } from './group-spawner.js';
+import { GroupReaper, type GroupOps } from './group-reaper.js';
+import type { InstanceStatus, SupervisorHandle } from './handle.js';
+import { hasChild, newInstance, transition, type Effect, type Input, type Instance, type TimerName } from './instance-machine.js';
+import { messageFor } from './messages.js';
+import { describeOutcome, exitCodeOf, isSuccess } from './outcome.js';
+import { PortWatch } from './port-watch.js';
+import type { RestartMode } from './restart-policy.js';
+import type { SpawnedChild, Spawner } from './spawner.js';
+
+export interface SupervisorOptions {
+  /** The formation, in order. */
+  specs: ProcessSpec[];
+  /** Run once to completion before the formation; a failure aborts with its exit code. */
+  release?: ProcessSpec | undefined;
+  /** What to do when an instance exits on its own (default `never`: the formation stops). */
+  restart?: RestartMode;
+  /** Process types that may exit without stopping the others. */
+  canDie?: string[];
+  /** How long a stop signal gets before SIGKILL (default 5000). */
+  timeoutMs?: number;
+  stopSignal?: NodeJS.Signals;
+  /** When a `web` instance that has not bound its port is reported (default 60000). */
+  bootTimeoutMs?: number;
+  /** The environment under each spec's env (default process.env). */
+  inheritedEnv?: NodeJS.ProcessEnv;
+  /** Give children FORCE_COLOR=1 unless set (dozen's stdout is a TTY). */
+  forceColor?: boolean;
+  spawner?: Spawner;
+  clock?: Clock;
+  groups?: GroupOps;
+  probePort?: PortProbe;
+  /** The no-orphan guard; default: started with the real spawner, none with an injected one. */
+  watchdog?: Watchdog | null;
+}
+
+export interface Supervisor extends SupervisorHandle {
+  /** Run the release phase and the formation; resolves with dozen's exit code. */
+  run(): Promise<number>;
+  /** Stop everything at once with SIGKILL (second Ctrl-C). Resolves with the exit code. */
+  forceKill(): Promise<number>;
+  /** Like SupervisorHandle.shutdown, with the code to exit with (default 0). */
+  shutdown(reason: string, exitCode?: number): Promise<number>;
+}
+
+export function createSupervisor(opts: SupervisorOptions): Supervisor {
+  return new FormationDriver(opts);
+}
+
+interface Slot {
+  spec: ProcessSpec;
+  inst: Instance;
+  child: SpawnedChild | undefined;
+  /** Bumped at each spawn: a late report from an older run is ignored. */
+  run: number;
+  timers: Partial<Record<TimerName, unknown>>;
+  watch: PortWatch | undefined;
+  isRelease: boolean;
+  removed: boolean;
+}
+
+interface Waiter {
+  slot: Slot;
+  done: (slot: Slot) => boolean;
+  resolve: () => void;
+}
+
+type FormationPhase = 'idle' | 'release' | 'running' | 'stopping' | 'done';
+
+const realGroups: GroupOps = { signal: (pgid, sig) => void signalGroup(pgid, sig), liveGroups: (pgids) => liveGroups(pgids) };
+
+class FormationDriver implements Supervisor {
+  private readonly slots = new Map<string, Slot>();
+  private release: Slot | undefined;
+  private readonly listeners = new Set<(event: SupervisorEvent) => void>();
+  private readonly waiters = new Set<Waiter>();
+  private readonly clock: Clock;
+  private readonly spawner: Spawner;
+  private readonly groups: GroupOps;
+  private readonly probe: PortProbe;
+  private readonly reaper: GroupReaper;
+  private readonly canDie: ReadonlySet<string>;
+  private readonly restartMode: RestartMode;
+  private readonly timeoutMs: number;
+  private readonly bootTimeoutMs: number;
+  private readonly stopSignal: NodeJS.Signals;
+  private readonly typeOrder = new Map<string, number>();
+  /** Process group id -> the slot whose run it was, until the group is empty. */
+  private readonly groupOwners = new Map<number, Slot>();
+  private watchdog: Watchdog | null | undefined;
+  private phase: FormationPhase = 'idle';
+  private exitCode = 0;
+  private firstFailureCode: number | undefined;
+  private paused = false;
+  private readonly finished: Promise<number>;
+  private resolveFinished!: (code: number) => void;
+
+  constructor(private readonly opts: SupervisorOptions) {
+    this.clock = opts.clock ?? realClock;
+    this.spawner = opts.spawner ?? groupSpawner();
+    this.groups = opts.groups ?? realGroups;
+    this.probe = opts.probePort ?? probePort;
+    this.watchdog = opts.watchdog !== undefined ? opts.watchdog : opts.spawner ? null : undefined;
+    this.canDie = new Set(opts.canDie ?? []);
+    this.restartMode = opts.restart ?? 'never';
+    this.timeoutMs = opts.timeoutMs ?? 5_000;
+    this.bootTimeoutMs = opts.bootTimeoutMs ?? 60_000;
+    this.stopSignal = opts.stopSignal ?? 'SIGTERM';
+    this.reaper = new GroupReaper(this.groups, this.clock, (pgid, stuck) => this.groupGone(pgid, stuck));
+    this.finished = new Promise((resolve) => (this.resolveFinished = resolve));
+    for (const spec of opts.specs) this.addSlot(spec);
+  }
+
+  // ---- lifecycle --------------------------------------------------------------------------
+
+  run(): Promise<number> {
+    if (this.phase !== 'idle') return this.finished;
+    // The watchdog comes first: no child may exist that it does not know about.
+    if (this.watchdog === undefined) this.watchdog = startWatchdog();
+    const release = this.opts.release;
+    if (release) {
+      this.phase = 'release';
+      this.release = this.newSlot({ ...release, name: 'release' }, true);
+      this.say('info', `running release: ${release.command}`);
+      this.dispatch(this.release, { type: 'start' });
+    } else {
+      this.startFormation();
+    }
+    return this.finished;
+  }
+
+  shutdown(reason: string, exitCode = 0): Promise<number> {
+    if (this.phase === 'idle') {
+      this.phase = 'stopping';
+      this.exitCode = exitCode;
+      this.checkDone();
+    } else {
+      this.stopFormation(reason, exitCode);
+    }
+    return this.finished;
+  }
+
+  forceKill(): Promise<number> {
+    if (this.phase === 'done') return this.finished;
+    if (this.phase !== 'stopping') this.stopFormation('forced stop', 137);
+    this.say('warn', 'sending SIGKILL to all processes');
+    for (const slot of this.allSlots()) this.dispatch(slot, { type: 'kill' });
+    this.reaper.killAll();
+    return this.finished;
+  }
+
+  private startFormation(): void {
+    this.phase = 'running';
+    if (this.slots.size === 0) {
+      this.say('warn', 'no processes to run');
+      this.shutdown('nothing to run', 0);
+      return;
+    }
+    for (const slot of [...this.slots.values()]) this.dispatch(slot, { type: 'start' });
+  }
+
+  private stopFormation(reason: string, exitCode: number): void {
+    if (this.phase === 'stopping' || this.phase === 'done') return;
+    this.phase = 'stopping';
+    this.exitCode = exitCode;
+    const anyRunning = this.allSlots().some((slot) => hasChild(slot.inst.phase));
+    this.emit({ type: 'formation-stopping', at: this.clock.now(), reason, signal: this.stopSignal });
+    // "worker.1 exited with code 3: sending SIGTERM to all processes" says which process and why.
+    this.say(exitCode === 0 ? 'info' : 'warn', anyRunning ? `${reason}: sending ${this.stopSignal} to all processes` : reason);
+    // Every group gets the signal in this one loop: they stop together, not one after another.
+    for (const slot of this.allSlots()) this.dispatch(slot, { type: 'stop', then: 'stay-stopped' });
+    this.checkDone();
+  }
+
+  /** Done when no leader is alive and no group has members left. */
+  private checkDone(): void {
+    if (this.phase !== 'stopping') return;
+    for (const slot of this.allSlots()) {
+      if (hasChild(slot.inst.phase)) return;
+      // A spawn whose failure has not been reported yet.
+      if (slot.child !== undefined && slot.child.pid === undefined) return;
+    }
+    if (this.reaper.size > 0) return;
+    this.phase = 'done';
+    for (const slot of this.allSlots()) this.clearSlot(slot);
+    this.reaper.dispose();
+    this.watchdog?.close();
+    this.emit({ type: 'formation-exited', at: this.clock.now(), exitCode: this.exitCode });
+    for (const w of this.waiters) w.resolve();
+    this.waiters.clear();
+    this.resolveFinished(this.exitCode);
+  }
+
+  // ---- the machine's effects ----------------------------------------------------------------
+
+  private dispatch(slot: Slot, input: Input): void {
+    const t = transition(slot.inst, input, {
+      now: this.clock.now(),
+      spec: slot.spec,
+      restart: slot.isRelease ? 'never' : this.restartMode,
+      timeoutMs: this.timeoutMs,
+      bootTimeoutMs: this.bootTimeoutMs,
+      stopSignal: this.stopSignal,
+    });
+    slot.inst = t.instance;
+    for (const effect of t.effects) this.perform(slot, effect);
+    for (const w of this.waiters) {
+      if (w.slot === slot && w.done(slot)) {
+        this.waiters.delete(w);
+        w.resolve();
+      }
+    }
+    this.checkDone();
+  }
+
+  private perform(slot: Slot, effect: Effect): void {
+    switch (effect.type) {
+      case 'spawn':
+        return this.spawn(slot);
+      case 'signal':
+        return this.groups.signal(effect.pid, effect.signal);
+      case 'set-timer': {
+        const timer = effect.timer;
+        this.clearTimer(slot, timer);
+        slot.timers[timer] = this.clock.setTimeout(() => {
+          slot.timers[timer] = undefined;
+          this.dispatch(slot, { type: 'timer', timer });
+        }, effect.ms);
+        return;
+      }
+      case 'clear-timer':
+        return this.clearTimer(slot, effect.timer);
+      case 'watch-port': {
+        const port = slot.spec.port;
+        slot.watch?.stop();
+        // Instances held in `starting` are polled briskly (a rolling restart waits on them).
+        const maxDelayMs = slot.inst.phase.state === 'starting' ? 250 : 1_000;
+        slot.watch =
+          port === undefined ? undefined : new PortWatch(port, this.probe, this.clock, maxDelayMs, () => this.dispatch(slot, { type: 'port-open' }));
+        return;
+      }
+      case 'unwatch-port':
+        slot.watch?.stop();
+        slot.watch = undefined;
+        return;
+      case 'emit':
+        return this.emit(effect.event);
+      case 'reap':
+        return this.reaper.adopt(effect.pid, effect.signal, effect.killAfterMs);
+      case 'final':
+        return this.onFinal(slot, effect.outcome, effect.gaveUp);
+      case 'removed':
+        this.clearSlot(slot);
+        slot.removed = true;
+        this.slots.delete(slot.spec.name);
+        return;
+    }
+  }
+
+  private spawn(slot: Slot): void {
+    const run = ++slot.run;
+    const { spec } = slot;
+    const child = this.spawner({
+      spec,
+      env: this.childEnv(spec),
+      onOutput: (stream, data, partial) => {
+        this.emit({ type: 'output', at: this.clock.now(), instance: spec.name, stream, data, partial });
+      },
+      onExit: (outcome) => {
+        if (run !== slot.run) return;
+        const failedSpawn = child.pid === undefined;
+        slot.child = undefined;
+        this.dispatch(slot, failedSpawn ? { type: 'spawn-failed', outcome } : { type: 'exit', outcome });
+      },
+    });
+    if (run !== slot.run) return; // the spawner reported a synchronous exit already
+    slot.child = child;
+    if (this.paused) child.pause();
+    if (child.pid !== undefined) {
+      this.watchdog?.register(child.pid);
+      this.groupOwners.set(child.pid, slot);
+      this.dispatch(slot, { type: 'spawned', pid: child.pid });
+    }
+  }
+
+  private childEnv(spec: ProcessSpec): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...(this.opts.inheritedEnv ?? process.env), ...spec.env };
+    if (this.opts.forceColor && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '1';
+    // Python block-buffers stdout on a pipe: lines would arrive late and in bursts.
+    if (env.PYTHONUNBUFFERED === undefined) env.PYTHONUNBUFFERED = '1';
+    return env;
+  }
+
+  private onFinal(slot: Slot, outcome: ExitOutcome, gaveUp: boolean): void {
+    if (slot.isRelease) {
+      if (this.phase !== 'release') return; // stopped by a signal meanwhile
+      if (isSuccess(outcome)) {
+        this.say('info', 'release finished');
+        this.startFormation();
+      } else {
+        const reason = `release ${describeOutcome(outcome)}; not starting the processes`;
+        this.stopFormation(reason, exitCodeOf(outcome));
+      }
+      return;
+    }
+    if (this.phase !== 'running') return;
+    const code = exitCodeOf(outcome);
+    if (code !== 0 && this.canDie.has(slot.spec.type)) this.firstFailureCode ??= code;
+    const active = [...this.slots.values()].filter((s) => isActive(s.inst)).length;
+    const decision = afterFinalExit({ instance: slot.spec.name, type: slot.spec.type, outcome, gaveUp }, this.canDie, active, this.firstFailureCode);
+    switch (decision.action) {
+      case 'continue':
+        return;
+      case 'stop':
+        this.stopFormation(decision.reason, decision.exitCode);
+        return;
+      case 'finish':
+        this.say('info', decision.reason);
+        this.shutdown(decision.reason, decision.exitCode);
+        return;
+    }
+  }
+
+  private groupGone(pgid: number, stuck: boolean): void {
+    this.watchdog?.unregister(pgid);
+    if (stuck) this.say('error', `process group ${pgid} survived SIGKILL (uninterruptible?); no longer waiting for it`);
+    const slot = this.groupOwners.get(pgid);
+    this.groupOwners.delete(pgid);
+    if (slot) this.dispatch(slot, { type: 'group-empty', pid: pgid });
+    this.checkDone();
+  }
+
+  // ---- events -----------------------------------------------------------------------------
+
+  private emit(event: SupervisorEvent): void {
+    for (const listener of this.listeners) listener(event);
+    const message = messageFor(event, { timeoutMs: this.timeoutMs, formationStopping: this.phase === 'stopping' || this.phase === 'done' });
+    if (message) this.say(message.level, message.text, 'instance' in event ? event.instance : undefined);
+  }
+
+  private say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void {
+    const event: SupervisorEvent = { type: 'message', at: this.clock.now(), level, text, ...(instance === undefined ? {} : { instance }) };
+    for (const listener of this.listeners) listener(event);
+  }
+
+  // ---- SupervisorHandle -------------------------------------------------------------------
+
+  subscribe(listener: (event: SupervisorEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  status(): InstanceStatus[] {
+    return this.ordered().map((slot) => statusOf(slot));
+  }
+
+  specs(): ProcessSpec[] {
+    return this.ordered().map((slot) => slot.spec);
+  }
+
+  async restart(names: string[]): Promise<void> {
+    const slots = this.lookup(names);
+    // One after another, each back up (ready, if it listens) before the next goes down.
+    for (const slot of slots) {
+      if (!this.controllable() || slot.removed) return;
+      await this.until(slot, { type: 'stop', then: 'restart' }, (s) => isBackUp(s.inst));
+    }
+  }
+
+  async stop(names: string[]): Promise<void> {
+    const slots = this.lookup(names);
+    if (!this.controllable()) return;
+    await Promise.all(slots.map((slot) => this.until(slot, { type: 'stop', then: 'stay-stopped' }, (s) => !isActive(s.inst))));
+  }
+
+  async add(specs: ProcessSpec[]): Promise<void> {
+    for (const spec of specs) {
+      if (this.slots.has(spec.name)) throw new DozenError('usage', `${spec.name} is already in the formation`);
+    }
+    const added = specs.map((spec) => this.addSlot(spec));
+    if (this.phase !== 'running') return; // they start with the formation
+    await Promise.all(added.map((slot) => this.until(slot, { type: 'start' }, (s) => s.inst.phase.state !== 'pending')));
+  }
+
+  async remove(names: string[]): Promise<void> {
+    const slots = this.lookup(names);
+    if (this.phase === 'idle' || this.phase === 'release') {
+      for (const slot of slots) this.slots.delete(slot.spec.name);
+      return;
+    }
+    if (!this.controllable()) return;
+    await Promise.all(slots.map((slot) => this.until(slot, { type: 'stop', then: 'remove' }, (s) => s.removed)));
+  }
+
+  pauseOutput(): void {
+    if (this.paused) return;
+    this.paused = true;
+    for (const slot of this.allSlots()) slot.child?.pause();
+  }
+
+  resumeOutput(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    for (const slot of this.allSlots()) slot.child?.resume();
+  }
+
+  // ---- helpers ----------------------------------------------------------------------------
+
+  /** Control requests act only while the formation runs. */
+  private controllable(): boolean {
+    return this.phase === 'running';
+  }
+
+  private until(slot: Slot, input: Input, done: (slot: Slot) => boolean): Promise<void> {
+    return new Promise((resolve) => {
+      const waiter: Waiter = { slot, done, resolve };
+      this.waiters.add(waiter);
+      this.dispatch(slot, input);
+      if (this.waiters.has(waiter) && (done(slot) || this.phase === 'done')) {
+        this.waiters.delete(waiter);
+        resolve();
+      }
+    });
+  }
+
+  private lookup(names: string[]): Slot[] {
+    return names.map((name) => {
+      const slot = this.slots.get(name);
+      if (!slot) {
+        const known = [...this.slots.keys()].join(', ') || 'none';
+        throw new DozenError('usage', `no instance named "${name}": expected one of ${known}`);
+      }
+      return slot;
+    });
+  }
+
+  private addSlot(spec: ProcessSpec): Slot {
+    if (!this.typeOrder.has(spec.type)) this.typeOrder.set(spec.type, this.typeOrder.size);
+    const slot = this.newSlot(spec, false);
+    this.slots.set(spec.name, slot);
+    return slot;
+  }
+
+  private newSlot(spec: ProcessSpec, isRelease: boolean): Slot {
+    return { spec, inst: newInstance(), child: undefined, run: 0, timers: {}, watch: undefined, isRelease, removed: false };
+  }
+
+  private allSlots(): Slot[] {
+    const all = [...this.slots.values()];
+    return this.release ? [this.release, ...all] : all;
+  }
+
+  /** Formation order: by type (Procfile order), then instance number. */
+  private ordered(): Slot[] {
+    const rank = (s: Slot) => this.typeOrder.get(s.spec.type) ?? 0;
+    return [...this.slots.values()].sort((a, b) => rank(a) - rank(b) || a.spec.index - b.spec.index);
+  }
+
+  private clearTimer(slot: Slot, timer: TimerName): void {
+    const handle = slot.timers[timer];
+    if (handle === undefined) return;
+    this.clock.clearTimeout(handle);
+    slot.timers[timer] = undefined;
+  }
+
+  private clearSlot(slot: Slot): void {
+    for (const timer of ['kill', 'backoff', 'boot'] as const) this.clearTimer(slot, timer);
+    slot.watch?.stop();
+    slot.watch = undefined;
+  }
+}
+
+/** Still part of the running formation: has a child, or is about to get one. */
+function isActive(inst: Instance): boolean {
+  const s = inst.phase.state;
+  return s === 'pending' || s === 'starting' || s === 'running' || s === 'stopping' || s === 'backoff';
+}
+
+/** A restarted instance is back when it runs (for a listener: accepts, or timed out trying). */
+function isBackUp(inst: Instance): boolean {
+  const p = inst.phase;
+  switch (p.state) {
+    case 'running':
+      return true;
+    case 'starting':
+      return p.bootTimedOut;
+    case 'stopping':
+    case 'pending':
+      return false;
+    case 'backoff':
+    case 'exited':
+    case 'stopped':
+      return true; // it failed: nothing to wait for
+  }
+}
+
+function statusOf(slot: Slot): InstanceStatus {
+  const { spec, inst } = slot;
+  const p = inst.phase;
+  return {
+    name: spec.name,
+    type: spec.type,
+    index: spec.index,
+    state: p.state,
+    pid: hasChild(p) ? p.pid : undefined,
+    port: spec.port,
+    ready: (p.state === 'running' || p.state === 'stopping') && p.ready,
+    startedAt: hasChild(p) ? p.startedAt : undefined,
+    restarts: inst.restarts,
+    lastExit: inst.lastExit,
+  };
+}

@@ -1,7 +1,9 @@
 // Shared test inputs: a hostile app (config values and commands with quotes, `%`, `$`, `#`, ` ;`,
 // backslashes, newlines, unicode, edge whitespace) built through dozen's own parsers, so every
 // test compares against the values `dozen start` would give the processes.
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadEnv } from '../../src/env/load-env.js';
@@ -128,4 +130,14 @@ export function missingToolReason(tool: string, found: boolean): string | undefi
 
 export function resolveRepo(...parts: string[]): string {
   return resolve(REPO_ROOT, ...parts);
+}
+
+/** Whether a program is on PATH. */
+export function hasTool(name: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${name}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Writes rendered files into a fresh temp folder (via the CLI's own writer). */
+export function tempDir(prefix: string): string {
+  return mkdtempSync(join(tmpdir(), `dozen-${prefix}-`));
 }

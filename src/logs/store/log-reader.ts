@@ -157,8 +157,9 @@ export class LogReader {
       try {
         return fn(candidates[i] as string);
       } catch (err) {
+        // FTS5 reports a bad query as a plain SQLITE_ERROR ("fts5: syntax error", "unterminated string").
+        if ((err as { code?: string }).code !== 'SQLITE_ERROR') throw err;
         const message = (err as Error).message;
-        if (!/fts5|syntax error|no such column/i.test(message)) throw err;
         if (i + 1 >= candidates.length) throw new DozenError('usage', `--search: invalid full-text query "${search}": ${message}`);
       }
     }

@@ -1,0 +1,24 @@
+// Child process for the SIGKILL test: floods a store through attachLogStore and reports each
+// committed batch on stdout as `committed <lastId>`. Does nothing unless DOZEN_FLOOD_STORE_DIR is
+// set (the test runner may load every file under dist/test).
+import { attachLogStore } from '../../../src/logs/store/attach-log-store.js';
+import { FakeSupervisor } from './fake-supervisor.js';
+
+const dir = process.env.DOZEN_FLOOD_STORE_DIR;
+if (dir) {
+  const sup = new FakeSupervisor();
+  attachLogStore(sup, {
+    stateDir: dir,
+    onCommit: ({ lastId }) => process.stdout.write(`committed ${lastId}\n`),
+  });
+  let n = 0;
+  const pump = () => {
+    for (let e = 0; e < 10; e++) {
+      const lines: string[] = [];
+      for (let j = 0; j < 200; j++) lines.push(`flood ${n++} some text to search`);
+      sup.output('web.1', lines);
+    }
+    setImmediate(pump);
+  };
+  pump();
+}

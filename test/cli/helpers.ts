@@ -197,6 +197,15 @@ export function startInPty(commandLine: string, opts: Omit<CliOptions, 'input'> 
   return startProgram('script', ['-qec', commandLine, '/dev/null'], opts);
 }
 
+/**
+ * Runs the built CLI under a pseudo-terminal. `exec` replaces the shell `script` starts, which
+ * matters for Ctrl-C: dash, sitting between, would exit 130 on SIGINT even after its child
+ * handled it and exited with its own status.
+ */
+export function startCliInPty(args: string[], opts: Omit<CliOptions, 'input'> = {}): Running {
+  return startInPty(`exec ${cliCommandLine(args)}`, opts);
+}
+
 /** Whether a program is on PATH (to skip, saying so, tests that need e.g. `script`). */
 export function hasProgram(name: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${shellWord(name)}`], { stdio: 'ignore' }).status === 0;

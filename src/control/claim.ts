@@ -137,7 +137,7 @@ async function acquireLock(key: string): Promise<Lock | undefined> {
 async function alreadyRunning(socketPath: string): Promise<DozenError> {
   const pid = await askPid(socketPath);
   const who = pid === undefined ? 'its control socket does not answer' : `pid ${pid}`;
-  return new DozenError('control', `dozen is already running for this app (${who})`, {
+  return new DozenError('control', `dozen is already running for this app (${who}).`, {
     exitCode: ExitCode.unavailable,
     hint: 'Use `dozen ps`, `dozen restart` or `dozen quit` to talk to it.',
   });

@@ -233,7 +233,7 @@ test('a second claim from another process is refused, naming the pid of the firs
   claim = await claimControlSocket(stateDir);
   attachControlServer(twoWebs(), { stateDir });
   const { line } = await claimInChild(stateDir);
-  assert.equal(line, `refused dozen is already running for this app (pid ${process.pid}) Use \`dozen ps\`, \`dozen restart\` or \`dozen quit\` to talk to it.`);
+  assert.equal(line, `refused dozen is already running for this app (pid ${process.pid}). Use \`dozen ps\`, \`dozen restart\` or \`dozen quit\` to talk to it.`);
 });
 
 test('a stale socket left by a killed dozen is replaced, with a note saying so', { timeout: 15_000 }, async () => {

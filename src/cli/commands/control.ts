@@ -2,15 +2,40 @@
 // `dozen start` (src/control/). They find the app as start does (-d, -f) but read no .env.
 import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { claimControlSocket } from '../../control/claim.js';
 import { ControlRequestError, connectToApp, type ControlClient } from '../../control/client.js';
 import { STATUS_HEADER, statusRow } from '../../control/format-status.js';
 import type { ActionResult } from '../../control/protocol.js';
-import { joinScaleArgs } from '../../control/scaler.js';
+import { createScaler, joinScaleArgs } from '../../control/scaler.js';
+import { attachControlServer } from '../../control/server.js';
 import { controlSocketPath } from '../../control/socket-path.js';
 import { DozenError, ExitCode } from '../../errors.js';
-import { stateDirFor } from '../../platform/state-dir.js';
+import { ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
+import type { Attachment } from '../../supervisor/attachment.js';
+import { planInstances } from '../load-app.js';
 import { addAppOptions, type AppCliOptions } from '../options.js';
 import { printJson, printLines, table } from '../print.js';
+import { version } from '../version.js';
+
+/**
+ * `dozen start`'s control attachment. Attachments run before the supervisor spawns anything
+ * (release included), so a second `dozen start` is refused here with nothing started.
+ */
+export const controlAttachment: Attachment = async (supervisor, ctx) => {
+  const stateDir = ensureStateDir(ctx.app.root);
+  const claim = await claimControlSocket(stateDir, { version, root: ctx.app.root });
+  for (const note of claim.notes) process.stderr.write(`dozen: ${note}\n`);
+  return attachControlServer(supervisor, {
+    stateDir,
+    claim,
+    scale: createScaler({
+      // The app as loaded at start and the same base port: new instances get the config and the
+      // ports of the formula the running ones have.
+      plan: (formation) => planInstances(ctx.app, { formation, port: String(ctx.plan.basePort) }).instances,
+      current: () => supervisor.specs(),
+    }),
+  });
+};
 
 export function register(program: Command): void {
   const ps = program

@@ -15,6 +15,7 @@ import { setExitStatus } from '../exit-status.js';
 import { loadApp, planInstances, processTypes } from '../load-app.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
+import { controlAttachment } from './control.js';
 
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
 const printer: Attachment = (supervisor, ctx) => {
@@ -28,7 +29,8 @@ const printer: Attachment = (supervisor, ctx) => {
 };
 
 /** Attached in order before the run, detached in reverse after it. Add yours here. */
-export const ATTACHMENTS: Attachment[] = [printer];
+// The control socket first: it refuses a second dozen for the app before anything else attaches.
+export const ATTACHMENTS: Attachment[] = [controlAttachment, printer];
 
 export interface StartOptions extends AppCliOptions {
   timeout: string;

@@ -4,13 +4,13 @@
 // APP.env.sh, POSIX shell syntax, mounted as a compose secret and sourced before the command runs.
 // Secrets never land in compose.yaml itself.
 import { relative } from 'node:path';
-import { stringify } from 'yaml';
 import type { ProcessSpec } from '../formation/types.js';
 import { shellExport } from '../env/shell-quote.js';
 import { composeEnvFileValue, composeLiteral } from './compose-env.js';
 import { header } from './header.js';
 import { countsByType, requireShellNames, typeName } from './instance-env.js';
 import type { ExportContext, ExportFile } from './types.js';
+import { toYaml } from './yaml-text.js';
 
 const FORMAT = 'compose';
 
@@ -42,7 +42,7 @@ export function renderCompose(instances: readonly ProcessSpec[], ctx: ExportCont
 
   const doc: Record<string, unknown> = { services };
   if (secret) doc.secrets = { [secret]: { file: `./${app}.env.sh` } };
-  const files: ExportFile[] = [{ path: 'compose.yaml', content: `${header(FORMAT)}${stringify(doc, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })}` }];
+  const files: ExportFile[] = [{ path: 'compose.yaml', content: `${header(FORMAT)}${toYaml(doc)}` }];
   if (envFileLines.length > 0) files.push({ path: `${app}.env`, content: `${header(FORMAT)}${envFileLines.join('')}`, secret: true });
   if (secret) {
     files.push({ path: `${app}.env.sh`, content: `${header(FORMAT)}${shellLines.map(([k, v]) => `${shellExport(k, v)}\n`).join('')}`, secret: true });

@@ -6,12 +6,12 @@
 // port (web 5000, worker 5100...). Every type gets PORT, as under `dozen start`; only web binds it
 // for traffic, so only web gets a containerPort, a TCP readiness probe and a Service (Heroku's
 // rule: web is the type that receives requests).
-import { stringify } from 'yaml';
 import type { ProcessSpec } from '../formation/types.js';
 import { DozenError } from '../errors.js';
 import { header } from './header.js';
 import { countsByType, typeName } from './instance-env.js';
 import type { ExportContext, ExportFile } from './types.js';
+import { toYaml } from './yaml-text.js';
 
 const FORMAT = 'kubernetes';
 const WEB = 'web';
@@ -124,7 +124,7 @@ function releaseJob(spec: ProcessSpec, image: string, secretName: string, ctx: E
   };
 }
 
-/** YAML 1.1 output: kubectl's parser reads `no`, `on`, `0755` as non-strings unless quoted. */
+/** Documents after the header, each behind `---` (see yaml-text.ts for the quoting). */
 function yamlDocs(docs: object[]): string {
-  return header(FORMAT) + docs.map((d) => `---\n${stringify(d, { version: '1.1', lineWidth: 0, aliasDuplicateObjects: false })}`).join('');
+  return header(FORMAT) + docs.map((d) => `---\n${toYaml(d)}`).join('');
 }

@@ -47,6 +47,7 @@ export const HOSTILE_DOTENV = [
   `MIXED="'single' and \\"double\\" and \\$dollar"`,
   `YAMLISH='no'`,
   `PLAIN='Hello from dozen'`,
+  `PRICE='costs $5, or $HOME'`,
 ].join('\n');
 
 export const HOSTILE_VALUES: Record<string, string> = {
@@ -67,6 +68,7 @@ export const HOSTILE_VALUES: Record<string, string> = {
   MIXED: `'single' and "double" and $dollar`,
   YAMLISH: 'no',
   PLAIN: 'Hello from dozen',
+  PRICE: 'costs $5, or $HOME',
 };
 
 /** The config exactly as dozen's env loader reads HOSTILE_DOTENV (nothing inherited). */

@@ -109,8 +109,10 @@ function startingDispatcher(info: ServerInfo): Dispatcher {
 function canonical(stateDir: string): string {
   try {
     return realpathSync(stateDir);
-  } catch {
-    return stateDir; // not created yet: controlSocketPath/listen will report the real problem
+  } catch (err) {
+    // Not created yet: listen() will report the real problem, with the path the user gave.
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return stateDir;
+    throw err;
   }
 }
 

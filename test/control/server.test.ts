@@ -265,3 +265,39 @@ test('the .gitignore hint: once, only inside a git repository, only when not lis
   for (const listed of ['.dozen', '.dozen/', '/.dozen/', '.dozen/*', '**/.dozen']) assert.ok(listsFolder(`# x\n${listed}\n`, '.dozen'), listed);
   for (const other of ['# .dozen', '!.dozen', '.dozens', 'x/.dozen']) assert.equal(listsFolder(`${other}\n`, '.dozen'), false, other);
 });
+
+test('a subscriber that stops reading loses output events, is told how many, and dozen does not wait for it', { timeout: 20_000 }, async () => {
+  const sup = twoWebs();
+  await serve(sup);
+  const socket = connect(claim?.socketPath as string);
+  const events: Array<{ type: string; count?: number }> = [];
+  let buffer = '';
+  socket.setEncoding('utf8').on('data', (s: string) => {
+    buffer += s;
+    const lines = buffer.split('\n');
+    buffer = lines.pop() as string;
+    for (const line of lines) {
+      const message = JSON.parse(line) as { event?: { type: string; count?: number } };
+      if (message.event) events.push({ type: message.event.type, count: message.event.count });
+    }
+  });
+  socket.write('{"v":1,"id":1,"method":"subscribe"}\n');
+  for (let i = 0; i < 300 && sup.listenerCount() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  socket.pause(); // a client that no longer reads
+  const chunk = Buffer.alloc(1024 * 1024, 'x');
+  chunk[chunk.length - 1] = 10;
+  // 32 MiB of output, emitted synchronously as the supervisor would: none of it may block.
+  for (let i = 0; i < 32; i++) sup.emit({ type: 'output', at: i, instance: 'web.1', stream: 'stdout', data: chunk });
+  socket.resume();
+  // Keep emitting small non-output events until the notice arrives (bounded).
+  for (let i = 0; i < 500 && !events.some((e) => e.type === 'dropped'); i++) {
+    sup.emit({ type: 'message', at: i, level: 'info', text: 'tick' });
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  socket.destroy();
+  const outputs = events.filter((e) => e.type === 'output').length;
+  const dropped = events.find((e) => e.type === 'dropped');
+  assert.ok(dropped, 'a dropped notice arrived');
+  assert.ok(outputs >= 8 && outputs < 32, `${outputs} output events delivered`);
+  assert.equal((dropped.count ?? 0) + outputs, 32, 'every output event is either delivered or counted');
+});

@@ -1,0 +1,84 @@
+// The program as a whole: help, version, usage errors, and the flag/variable rule for every command.
+import assert from 'node:assert/strict';
+import { after, describe, it } from 'node:test';
+import type { Command } from 'commander';
+import { buildProgram } from '../../src/cli/main.js';
+import { envNameFor } from '../../src/cli/options.js';
+import { version } from '../../src/cli/version.js';
+import { cliCommandLine, killAllStarted, runCli, startProgram } from './helpers.js';
+
+const T = { timeout: 30_000 };
+after(killAllStarted);
+
+function allCommands(cmd: Command): Command[] {
+  return [cmd, ...cmd.commands.flatMap(allCommands)];
+}
+
+describe('dozen (the program)', () => {
+  it('--help lists the commands, on stdout, exit 0', T, async () => {
+    const r = await runCli(['--help']);
+    assert.equal(r.code, 0, r.stderr);
+    for (const name of ['check', 'env', 'run']) assert.match(r.stdout, new RegExp(`^  ${name} `, 'm'));
+  });
+
+  it('--version prints the package version', T, async () => {
+    const r = await runCli(['--version']);
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, `${version}\n`);
+  });
+
+  it('every command has help that shows its defaults and variables', T, async () => {
+    for (const name of ['check', 'env', 'run']) {
+      const r = await runCli([name, '--help']);
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(r.stdout, new RegExp(`^Usage: dozen ${name} `));
+      const flat = r.stdout.replace(/\s+/g, ' '); // help wraps at the terminal width
+      assert.match(flat, /-d, --root <dir> app root, [^()]*\(default: the Procfile's folder, env: DOZEN_ROOT\)/);
+      assert.match(flat, /-e, --env <files> [^()]*\(default: \.env if present, env: DOZEN_ENV\)/);
+      assert.match(flat, /--override [^()]*\(default: false, env: DOZEN_OVERRIDE\)/);
+      assert.match(flat, /--no-expand [^()]*\(env: DOZEN_NO_EXPAND\)/);
+    }
+    const help = await runCli(['help', 'run']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /^Usage: dozen run \[options\] <command> \[args\.\.\.\]/);
+  });
+
+  it('every flag of every command can be set as DOZEN_<FLAG>', () => {
+    const missing: string[] = [];
+    for (const cmd of allCommands(buildProgram())) {
+      for (const option of cmd.options) {
+        if (option.long === undefined || ['--help', '--version'].includes(option.long)) continue;
+        if (option.envVar !== envNameFor(option.long)) missing.push(`dozen ${cmd.name()} ${option.long} (has ${option.envVar ?? 'none'})`);
+      }
+    }
+    assert.deepEqual(missing, []);
+  });
+
+  it('an unknown command is a one-line usage error, exit 2', T, async () => {
+    const r = await runCli(['chek']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.equal(r.stderr, 'dozen: unknown command \'chek\' (Did you mean check?) (see "dozen --help")\n');
+  });
+
+  it('an unknown option is a one-line usage error naming the command\'s help', T, async () => {
+    const r = await runCli(['check', '--jsno']);
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /^dozen: unknown option '--jsno' \(Did you mean --json\?\) \(see "dozen check --help"\)\n$/);
+  });
+
+  it('no command at all: the help on stderr, exit 2', T, async () => {
+    const r = await runCli([]);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /^Usage: dozen <command> \[options\]/);
+  });
+
+  it('a closed stdout (`dozen ... | head -1`) ends quietly', T, async () => {
+    const line = `${cliCommandLine(['check', '-d', 'examples/hello'])} | head -1`;
+    const r = await startProgram('sh', ['-c', line]).exited();
+    assert.equal(r.code, 0);
+    assert.equal(r.stdout, 'process types (examples/hello/Procfile):\n');
+    assert.equal(r.stderr, '');
+  });
+});

@@ -304,3 +304,30 @@ describe('a dozen that was killed', { timeout: 120_000 }, () => {
     assert.equal((await second.exited(30_000)).code, 0);
   });
 });
+
+describe('DOZEN_STATE_DIR moves the state folder, for start and for the commands alike', { timeout: 60_000 }, () => {
+  let app: TempApp;
+  afterEach(() => killAllStarted());
+  after(async () => app?.cleanup());
+
+  test('start, ps and quit meet at $DOZEN_STATE_DIR/control.sock', T, async () => {
+    app = await tempApp({ Procfile: `worker: node ${shellWord(CHILD)} ready\n` });
+    const env = { DOZEN_STATE_DIR: app.path('elsewhere/state') };
+    const base = await freeBasePort();
+    const dozen = startCli(['start', '-d', app.dir, '-p', String(base)], { env, timeoutMs: 60_000 });
+    await dozen.waitForOutput(/worker\.1 \| ready/, 20_000);
+    assert.equal(statSync(app.path('elsewhere/state')).mode & 0o777, 0o700);
+    assert.equal(statSync(app.path('elsewhere/state/control.sock')).mode & 0o777, 0o600);
+    assert.equal(existsSync(app.path('.dozen')), false);
+
+    const ps = await runCli(['ps', '--json', '-d', app.dir], { env });
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.deepEqual((JSON.parse(ps.stdout) as InstanceInfo[]).map((r) => [r.name, r.state]), [['worker.1', 'running']]);
+    const lost = await runCli(['ps', '-d', app.dir]);
+    assert.equal(lost.code, 69, 'without the variable, the commands look in .dozen/');
+
+    const quit = await runCli(['quit', '-d', app.dir], { env });
+    assert.equal(quit.code, 0, quit.stderr);
+    assert.equal((await dozen.exited(30_000)).code, 0);
+  });
+});

@@ -1,11 +1,115 @@
+// `dozen logs`: the app's stored lines (its own and dozen's), filtered, as Logplex text or JSON;
+// `--tail` keeps printing new lines. It reads the log store directly (not the control socket):
+// it works while the app runs (WAL lets readers in beside the writer) and after it stopped.
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { DozenError } from '../../errors.js';
+import { formatJson, formatLogplex } from '../../logs/logplex-format.js';
+import { parseLogQuery, type LogFilterOptions, type LogQuery } from '../../logs/query.js';
+import { LogReader } from '../../logs/store/log-reader.js';
+import type { StoredLine } from '../../logs/store/stored-line.js';
+import { stateDirFor } from '../../platform/state-dir.js';
+import { flag } from '../options.js';
+import { controlRoot } from './control.js';
 
-// Placeholder until its issue lands; replaced by the real command.
+/** How often `--tail` looks for new rows: the store commits every ~250 ms anyway. */
+const TAIL_POLL_MS = 200;
+
+interface LogsOptions extends LogFilterOptions {
+  procfile?: string;
+  root?: string;
+  tail: boolean;
+  t?: boolean;
+  json: boolean;
+}
+
 export function register(program: Command): void {
-  program
-    .command('logs-pending', { hidden: true })
-    .action(() => {
-      throw new DozenError('internal', 'logs is not built yet');
+  const cmd = program
+    .command('logs')
+    .description("show the app's stored log lines (its processes' and dozen's own), newest last; -f follows")
+    .addOption(flag('-n, --num <lines>', 'how many of the last matching lines (default: 100; all with --since/--until)'))
+    .addOption(flag('-f, --tail', 'keep printing new lines as they are stored (also -t)', false))
+    .addOption(flag('-t', 'same as --tail').hideHelp())
+    .addOption(flag('--ps <pattern>', 'only these instances: a type (web), an instance (web.2) or a glob (web.*)'))
+    .addOption(flag('--source <source>', "only the apps' lines (app) or dozen's own (dozen)"))
+    .addOption(flag('--grep <regex>', 'only lines matching this JavaScript regular expression'))
+    .addOption(flag('--search <query>', 'full-text search (SQLite FTS5 syntax: words, "a phrase", pre*, AND/OR/NOT, NEAR)'))
+    .addOption(flag('--since <time>', 'from this time: 10m, 2h, 1d ago or a timestamp (2026-11-28T16:40:00Z)'))
+    .addOption(flag('--until <time>', 'before this time (same forms as --since)'))
+    .addOption(flag('--json', 'one JSON object per line', false))
+    // The app is found as `dozen start` finds it; no .env is read. (-f is --tail here, as in tail -f.)
+    .addOption(flag('--procfile <path>', 'Procfile of the app (default: Procfile in --root, else here)'))
+    .addOption(flag('-d, --root <dir>', 'app root (default: the Procfile\'s folder)'));
+  cmd.action((opts: LogsOptions) => logs(opts));
+}
+
+async function logs(opts: LogsOptions): Promise<void> {
+  const tail = opts.tail || opts.t === true;
+  const query = parseLogQuery(opts, Date.now());
+  if (tail && query.untilUs !== undefined) throw new DozenError('usage', '--until cannot be combined with --tail');
+  const root = controlRoot(opts);
+  const stateDir = stateDirFor(root);
+  const format = opts.json ? formatJson : formatLogplex;
+  const out = new LineWriter(process.stdout);
+
+  let reader = LogReader.open(stateDir);
+  if (!reader && !tail) {
+    throw new DozenError('control', `no logs stored for the app in ${root} yet (no store in ${stateDir}); they appear once it runs under dozen start`);
+  }
+  // `dozen logs -f` before the app ever ran: wait for the store to appear.
+  while (!reader && !out.closed) {
+    await sleep(TAIL_POLL_MS * 5);
+    reader = LogReader.open(stateDir);
+  }
+  if (!reader) return;
+  try {
+    const first = reader.snapshot(query);
+    await out.write(first.lines, format);
+    if (!tail) return;
+    const live: LogQuery = { ...query, limit: undefined, sinceUs: undefined };
+    let cursor = first.cursor;
+    while (!out.closed) {
+      const next = reader.after(cursor, live);
+      cursor = next.cursor;
+      await out.write(next.lines, format);
+      if (next.lines.length === 0) await sleep(TAIL_POLL_MS);
+    }
+  } finally {
+    reader.close();
+  }
+}
+
+/** Writes lines in blocks and waits for the pipe to drain: a million lines never pile up in memory. */
+class LineWriter {
+  closed = false;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {
+    // `dozen logs | head`: the reader went away; stop quietly.
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      this.closed = true;
     });
+  }
+
+  async write(lines: StoredLine[], format: (l: StoredLine) => string): Promise<void> {
+    for (let i = 0; i < lines.length && !this.closed; i += 1000) {
+      let block = '';
+      for (const line of lines.slice(i, i + 1000)) block += `${format(line)}\n`;
+      if (!this.stream.write(block)) await this.drained();
+    }
+  }
+
+  private drained(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const done = () => {
+        this.stream.off('drain', done);
+        this.stream.off('close', done);
+        this.stream.off('error', done);
+        resolve();
+      };
+      this.stream.on('drain', done);
+      this.stream.on('close', done);
+      this.stream.on('error', done);
+    });
+  }
 }

@@ -53,13 +53,22 @@ export class LogReader {
 
   /** The last `q.limit` matching lines (all when undefined), oldest first. */
   query(q: LogQuery): StoredLine[] {
+    return this.snapshot(q).lines;
+  }
+
+  /**
+   * `query`, plus the id of the newest row of the same snapshot: the cursor from which `--tail`
+   * continues without missing or repeating a line.
+   */
+  snapshot(q: LogQuery): { lines: StoredLine[]; cursor: number } {
     if (q.search !== undefined) this.catchUpIndex();
     return this.db.transaction(() => {
+      const cursor = this.lastId();
       const range = this.idRange(q);
-      if (!range) return [];
+      if (!range) return { lines: [], cursor };
       const limit = q.limit ?? Number.MAX_SAFE_INTEGER;
       const rows = q.search === undefined ? this.plain(q, range, limit) : this.searched(q, range, limit);
-      return rows.reverse();
+      return { lines: rows.reverse(), cursor };
     })();
   }
 

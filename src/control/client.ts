@@ -41,7 +41,8 @@ export class ControlClient {
   private constructor(private readonly socket: Socket) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     readJsonLines(socket, {
-      maxLineBytes: MAX_LINE_BYTES * 8, // status of many instances and output events can be long
+      // Output events carry whole lines of up to 1 MiB, longer once JSON-escaped: be generous.
+      maxLineBytes: MAX_LINE_BYTES * 64,
       onLine: (line) => this.onLine(line),
       onOverflow: () => this.fail(new DozenError('control', 'the control server sent a line that is too long')),
     });

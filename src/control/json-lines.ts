@@ -1,5 +1,4 @@
 // Newline framing for the control socket: calls onLine for each complete line of a stream.
-import type { Socket } from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 
 export interface JsonLinesOptions {
@@ -9,21 +8,29 @@ export interface JsonLinesOptions {
   onOverflow: () => void;
 }
 
-/** Reads `socket` as UTF-8 lines. Empty lines are skipped. */
-export function readJsonLines(socket: Socket, opts: JsonLinesOptions): void {
+/** What readJsonLines needs of a socket (an EventEmitter in tests). */
+export interface DataSource {
+  on(event: 'data', listener: (chunk: Buffer) => void): unknown;
+}
+
+/** Reads `source` as UTF-8 lines (a character split across chunks is kept whole). Blank lines are skipped. */
+export function readJsonLines(source: DataSource, opts: JsonLinesOptions): void {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let overflowed = false;
-  socket.on('data', (chunk: Buffer) => {
+  source.on('data', (chunk: Buffer) => {
     if (overflowed) return;
+    const searchFrom = pending.length; // what was pending holds no newline
     pending += decoder.write(chunk);
-    let newline = pending.indexOf('\n');
+    let start = 0;
+    let newline = pending.indexOf('\n', searchFrom);
     while (newline !== -1) {
-      const line = pending.slice(0, newline).trim();
-      pending = pending.slice(newline + 1);
+      const line = pending.slice(start, newline).trim();
+      start = newline + 1;
       if (line.length > 0) opts.onLine(line);
-      newline = pending.indexOf('\n');
+      newline = pending.indexOf('\n', start);
     }
+    pending = pending.slice(start);
     // String length counts UTF-16 units, a lower bound of the byte length: good enough for a cap.
     if (pending.length > opts.maxLineBytes) {
       overflowed = true;

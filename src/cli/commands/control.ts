@@ -131,9 +131,14 @@ function cliError(err: ControlRequestError): DozenError {
   }
 }
 
-function actionLines(result: ActionResult, verb: string): string[] {
+/** `web.1 restarted (pid 10 -> 12)`, `worker.1 stopped (was pid 11)`; the state if unexpected. */
+function actionLines(result: ActionResult, verb: 'restarted' | 'stopped'): string[] {
+  const expected = verb === 'restarted' ? 'running' : 'stopped';
   return result.instances.map((i) => {
-    const pids = i.pidBefore !== null && i.pid !== null ? ` (pid ${i.pidBefore} -> ${i.pid})` : i.pid !== null ? ` (pid ${i.pid})` : i.pidBefore !== null ? ` (was pid ${i.pidBefore})` : '';
-    return `${i.name} ${verb}${pids}`;
+    let pids = '';
+    if (i.pidBefore !== null && i.pid !== null) pids = ` (pid ${i.pidBefore} -> ${i.pid})`;
+    else if (i.pid !== null) pids = ` (pid ${i.pid})`;
+    else if (i.pidBefore !== null) pids = ` (was pid ${i.pidBefore})`;
+    return `${i.name} ${verb}${pids}${i.state === expected ? '' : `, now ${i.state}`}`;
   });
 }

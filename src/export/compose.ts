@@ -45,7 +45,7 @@ export function renderCompose(instances: readonly ProcessSpec[], ctx: ExportCont
   const files: ExportFile[] = [{ path: 'compose.yaml', content: `${header(FORMAT)}${toYaml(doc)}` }];
   if (envFileLines.length > 0) files.push({ path: `${app}.env`, content: `${header(FORMAT)}${envFileLines.join('')}`, secret: true });
   if (secret) {
-    files.push({ path: `${app}.env.sh`, content: `${header(FORMAT)}${shellLines.map(([k, v]) => `${shellExport(k, v)}\n`).join('')}`, secret: true });
+    files.push({ path: `${app}.env.sh`, content: `${header(FORMAT)}${shellLines.map(([k, v]) => `${shellLine(k, v)}\n`).join('')}`, secret: true });
   }
   return files;
 }
@@ -80,6 +80,14 @@ function service(spec: ProcessSpec, type: string, ctx: ExportContext, opts: Serv
   s.init = true;
   s.stop_grace_period = `${ctx.timeoutSec}s`;
   return s;
+}
+
+/** Variables a service sets itself in `environment:`; sourcing the secret must not undo them. */
+const OWN_KEYS = new Set(['PORT', 'PS', 'DYNO']);
+
+/** `export KEY='v'`; for PORT/PS/DYNO only when the service has not set them. */
+function shellLine(key: string, value: string): string {
+  return OWN_KEYS.has(key) ? `[ "\${${key}+set}" = set ] || ${shellExport(key, value)}` : shellExport(key, value);
 }
 
 /** `sh -c COMMAND`, or with the shell-syntax secret sourced first. `$` doubled for compose. */

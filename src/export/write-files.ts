@@ -52,7 +52,8 @@ function writeAtomically(target: string, content: string, mode: number): void {
   let fd: number | undefined;
   try {
     fd = openSync(temp, 'wx', mode);
-    writeSync(fd, content);
+    const bytes = Buffer.from(content, 'utf8');
+    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
     fsyncSync(fd);
     closeSync(fd);
     fd = undefined;

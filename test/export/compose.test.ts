@@ -72,3 +72,13 @@ test('compose: docker-compose accepts the file and resolves exactly the config',
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('compose: the shell-syntax secret never undoes a service\'s own PORT/PS/DYNO', () => {
+  const { instances, ctx } = hostileFixture({ config: { PS: "it's", OTHER: "x'y" } });
+  const file = renderCompose(instances, ctx).find((f) => f.path.endsWith('.env.sh'));
+  assert.ok(file);
+  const run = (env: Record<string, string>): string =>
+    spawnSync('/bin/sh', ['-c', `${file.content}\nprintf '%s|%s' "$PS" "$OTHER"`], { env, encoding: 'utf8', timeout: 10_000 }).stdout;
+  assert.equal(run({ PS: 'web' }), "web|x'y");
+  assert.equal(run({}), "it's|x'y");
+});

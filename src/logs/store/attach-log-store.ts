@@ -26,8 +26,14 @@ export interface LogStoreOptions {
   nice?: number;
 }
 
-/** Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close. */
-export type LogStoreDisposer = () => Promise<void>;
+/**
+ * Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close.
+ * `note` stores one of dozen's own lines that did not come through the supervisor's events
+ * (e.g. a drain's notice).
+ */
+export type LogStoreDisposer = (() => Promise<void>) & {
+  note(text: string, level: 'info' | 'warn' | 'error', instance?: string): void;
+};
 
 const FLUSH_MS = 250;
 /** Hand over early when this much is queued and the worker is idle. */
@@ -112,7 +118,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   const timer = setInterval(flush, opts.flushMs ?? FLUSH_MS);
   timer.unref();
 
-  return async () => {
+  const dispose = async () => {
     unsubscribe();
     clearInterval(timer);
     const deadline = setTimeout(() => fail(`the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s`), CLOSE_TIMEOUT_MS);
@@ -130,4 +136,8 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     clearTimeout(deadline);
     if (failed) await worker.terminate();
   };
+  const note = (text: string, level: 'info' | 'warn' | 'error', instance = 'dozen') => {
+    if (!failed) queue.pushText(Date.now() * 1000, instance, 'dozen', level, text);
+  };
+  return Object.assign(dispose, { note });
 }

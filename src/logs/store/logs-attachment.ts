@@ -1,0 +1,55 @@
+// `dozen start`'s log attachment: the log store and the drains, with their flags
+// (--log-retention, --no-log-store, --drain). Notices from either (lines not stored, a drain
+// unreachable or dropping) are printed on stderr and kept in the store as dozen's lines.
+import { basename } from 'node:path';
+import { Option, type Command } from 'commander';
+import { ensureStateDir } from '../../platform/state-dir.js';
+import type { Attachment } from '../../supervisor/attachment.js';
+import { flag } from '../../cli/options.js';
+import { attachDrains } from '../drains/attach-drains.js';
+import { parseDrainList } from '../drains/drain-url.js';
+import { attachLogStore } from './attach-log-store.js';
+import { parseRetention } from './retention.js';
+
+export interface LogsStartOptions {
+  drain?: string[];
+  logRetention?: string;
+  logStore: boolean;
+}
+
+export function addLogsStartOptions(cmd: Command): Command {
+  return (
+    cmd
+      // Repeatable, so not a flag(): its variable is the plural DOZEN_DRAINS, comma-separated.
+      .addOption(
+        new Option('--drain <url>', 'also send every line to syslog://host:port, syslog+tls://host:port or https://[user:pass@]host/path (repeatable; DOZEN_DRAINS=url,url)')
+          .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
+      )
+      .addOption(flag('--log-retention <spec>', 'how long and how many lines the log store keeps, e.g. 7d,1000000 (the default), 2d, 500000'))
+      .addOption(flag('--no-log-store', 'do not store lines for dozen logs'))
+  );
+}
+
+/** Validates the flags now (a bad one stops the start before anything runs), attaches later. */
+export function logsAttachment(opts: LogsStartOptions, env: NodeJS.ProcessEnv = process.env): Attachment {
+  const retention = parseRetention(opts.logRetention);
+  const drains = parseDrainList(opts.drain ?? [], env.DOZEN_DRAINS);
+  return (supervisor, ctx) => {
+    const store = opts.logStore ? attachLogStore(supervisor, { stateDir: ensureStateDir(ctx.app.root), retention, onMessage: say }) : undefined;
+    const detachDrains = attachDrains(supervisor, drains, {
+      appName: basename(ctx.app.root),
+      onMessage: (text, level) => {
+        say(text);
+        store?.note(text, level);
+      },
+    });
+    return async () => {
+      await detachDrains(); // first: its last notices still go into the store
+      await store?.();
+    };
+  };
+}
+
+function say(text: string): void {
+  process.stderr.write(`dozen: ${text}\n`);
+}

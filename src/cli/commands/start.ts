@@ -16,6 +16,7 @@ import { loadApp, planInstances, processTypes } from '../load-app.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
 import { controlAttachment } from './control.js';
+import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../../logs/store/logs-attachment.js';
 
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
 const printer: Attachment = (supervisor, ctx) => {
@@ -32,7 +33,7 @@ const printer: Attachment = (supervisor, ctx) => {
 // The control socket first: it refuses a second dozen for the app before anything else attaches.
 export const ATTACHMENTS: Attachment[] = [controlAttachment, printer];
 
-export interface StartOptions extends AppCliOptions {
+export interface StartOptions extends AppCliOptions, LogsStartOptions {
   timeout: string;
   restart: string;
   canDie?: string;
@@ -52,6 +53,7 @@ export function register(program: Command): void {
     .argument('[types...]', 'run only these process types (default: all)');
   addAppOptions(cmd);
   addFormationOptions(cmd);
+  addLogsStartOptions(cmd);
   cmd
     .addOption(flag('-t, --timeout <seconds>', 'how long processes get to stop before SIGKILL', '5'))
     .addOption(flag('--restart <mode>', `restart a process that exits: ${RESTART_MODES.join(', ')}`, 'never'))
@@ -100,7 +102,8 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     force: () => void supervisor.forceKill(),
   });
   try {
-    for (const attach of ATTACHMENTS) detaches.push(await attach(supervisor, ctx));
+    // The log store and drains last: they see every line, and detach (flush) first.
+    for (const attach of [...ATTACHMENTS, logsAttachment(opts)]) detaches.push(await attach(supervisor, ctx));
     setExitStatus(await supervisor.run());
   } finally {
     removeSignals();

@@ -257,6 +257,15 @@ describe('a running formation, controlled from the command line', { timeout: 240
     assert.match(scale.stderr, /^dozen: .*"db=2".*valid types: web, worker/);
   });
 
+  test('the commands read no .env: a broken one does not stop them', T, async () => {
+    await app.write('.env', 'THIS IS NOT ( AN ENV FILE\n');
+    const check = await runCli(['check', '-d', app.dir]);
+    assert.notEqual(check.code, 0, 'the file really is broken');
+    const ps = await runCli(['ps', '-d', app.dir]);
+    assert.equal(ps.code, 0, ps.stderr);
+    assert.match(ps.stdout, /^web\.1\s+running/m);
+  });
+
   test('quit stops every process and dozen itself', T, async () => {
     const quit = await runCli(['quit', '-d', app.dir]);
     assert.equal(quit.code, 0, quit.stderr);

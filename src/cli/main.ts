@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { DozenError, ExitCode } from '../errors.js';
 import { commands } from './commands/index.js';
-import { takeExitStatus } from './exit-status.js';
+import { takeExitStatus, takeSignalToRaise } from './exit-status.js';
 import { readEnvValuesStrictly } from './options.js';
 import { version } from './version.js';
 
@@ -98,6 +98,10 @@ if (invokedDirectly) {
   main(process.argv).then(
     (code) => {
       process.exitCode = code;
+      // `dozen run` whose command died of Ctrl-C ends the same way, so a calling shell script
+      // stops too (shells only stop a script for a child that itself died of SIGINT).
+      const signal = takeSignalToRaise();
+      if (signal !== undefined) process.kill(process.pid, signal);
     },
     (err: unknown) => {
       process.exitCode = reportError(err);

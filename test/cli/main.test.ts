@@ -1,11 +1,13 @@
 // The program as a whole: help, version, usage errors, and the flag/variable rule for every command.
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { Command } from 'commander';
 import { buildProgram } from '../../src/cli/main.js';
 import { envNameFor } from '../../src/cli/options.js';
 import { version } from '../../src/cli/version.js';
-import { cliCommandLine, killAllStarted, runCli, startProgram } from './helpers.js';
+import { cliCommandLine, killAllStarted, repoRoot, runCli, startProgram } from './helpers.js';
 
 const T = { timeout: 30_000 };
 after(killAllStarted);
@@ -80,5 +82,20 @@ describe('dozen (the program)', () => {
     assert.equal(r.code, 0);
     assert.equal(r.stdout, 'process types (examples/hello/Procfile):\n');
     assert.equal(r.stderr, '');
+  });
+});
+
+describe('docs/cli.md', () => {
+  it('names every flag of check, env and run, with its variable', async () => {
+    const doc = await readFile(join(repoRoot, 'docs/cli.md'), 'utf8');
+    const missing: string[] = [];
+    for (const cmd of buildProgram().commands.filter((c) => ['check', 'env', 'run'].includes(c.name()))) {
+      for (const option of cmd.options) {
+        if (option.long === undefined || option.long === '--help') continue;
+        if (!doc.includes(`\`${option.long}`) && !doc.includes(` ${option.long}`)) missing.push(`${cmd.name()} ${option.long}`);
+        if (option.envVar !== undefined && !doc.includes(option.envVar)) missing.push(`${cmd.name()} ${option.envVar}`);
+      }
+    }
+    assert.deepEqual(missing, []);
   });
 });

@@ -190,6 +190,18 @@ describe('dozen run', () => {
       assert.doesNotMatch(r.stdout, /SIGINT/);
     });
 
+    it('when Ctrl-C kills the command, dozen ends by SIGINT too (so a calling script stops)', T, async (t) => {
+      const app = await tempApp({});
+      t.after(app.cleanup);
+      const running = startCli(['run', process.execPath, '-e', 'console.log("ready " + process.pid); setInterval(() => {}, 1000)'], { cwd: app.dir });
+      const pid = await childPid(running);
+      running.signalGroup('SIGINT');
+      const r = await running.exited();
+      assert.equal(r.signal, 'SIGINT', `code ${r.code}, stderr: ${r.stderr}`);
+      assert.equal(r.stderr, '');
+      assert.equal(isAlive(pid), false);
+    });
+
     it('SIGINT to the process group (Ctrl-C) reaches the command; dozen outlives it and returns its status', T, async (t) => {
       const app = await tempApp({ 'child.js': CHILD_JS });
       t.after(app.cleanup);

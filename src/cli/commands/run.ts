@@ -37,8 +37,11 @@ export function register(program: Command): void {
     const result = await spawnForeground({ ...target, env: runEnvironment(app.inherited, app.config, opts.port), cwd: app.root });
     switch (result.type) {
       case 'exit-code':
-      case 'signal':
         setExitStatus(result.code);
+        return;
+      case 'signal':
+        // Interrupted by Ctrl-C: dozen ends by SIGINT too (see main.ts); otherwise 128 + n.
+        setExitStatus(result.code, result.signal === 'SIGINT' ? 'SIGINT' : undefined);
         return;
       case 'spawn-error':
         throw spawnError(command, result.reason, result.message, app);

@@ -13,7 +13,7 @@ import { DozenError, ExitCode } from '../../errors.js';
 import { ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
 import type { Attachment } from '../../supervisor/attachment.js';
 import { planInstances } from '../load-app.js';
-import { addAppOptions, type AppCliOptions } from '../options.js';
+import { addAppOptions, flag, type AppCliOptions } from '../options.js';
 import { printJson, printLines, table } from '../print.js';
 import { version } from '../version.js';
 
@@ -41,7 +41,7 @@ export function register(program: Command): void {
   const ps = program
     .command('ps')
     .description('show each instance of the running formation: state, pid, port, readiness, uptime, CPU and memory')
-    .option('--json', 'print a JSON array instead of a table', false);
+    .addOption(flag('--json', 'print a JSON array instead of a table', false));
   addAppOptions(ps).action((opts: AppCliOptions & { json: boolean }) =>
     withControl(opts, async (client) => {
       const { server, instances } = await client.call({ method: 'status' });

@@ -6,7 +6,10 @@
 // never cut where a line ends.
 //
 // A partial line (no `\n` yet) is held until its newline arrives, `idleMs` pass without new bytes,
-// it reaches `maxLineBytes`, or `end()`. When dozen has to cut a line it appends a `\n` itself and
+// it reaches `maxLineBytes`, or `end()`. Idle means no bytes although we were reading: the flush
+// waits one more turn of the event loop after the timer (when our process was stalled, timers
+// run before the reads that were waiting), and `pause()` stops the clock while the consumer
+// does not read (backpressure). When dozen has to cut a line it appends a `\n` itself and
 // sets `partial: true`, meaning "the next chunk of this stream continues this line" — the printer
 // marks the continuation, nothing is dropped. A cut never falls inside a UTF-8 sequence: an
 // incomplete trailing sequence is held back until its remaining bytes arrive.
@@ -18,6 +21,8 @@ const NEWLINE = Buffer.from('\n');
 export interface SplitterTimers {
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
+  /** Run `fn` after the I/O callbacks of this turn of the event loop. */
+  setImmediate(fn: () => void): void;
 }
 
 export interface LineSplitterOptions {
@@ -37,6 +42,7 @@ export interface LineSplitterOptions {
 const defaultTimers: SplitterTimers = {
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+  setImmediate: (fn) => void setImmediate(fn),
 };
 
 export class LineSplitter {
@@ -49,6 +55,9 @@ export class LineSplitter {
   private pendingBytes = 0;
   private idleTimer: unknown = undefined;
   private ended = false;
+  private paused = false;
+  /** Counts pushes, so a deferred idle flush can tell that bytes came in meanwhile. */
+  private pushes = 0;
 
   constructor(opts: LineSplitterOptions) {
     this.idleMs = opts.idleMs ?? 100;
@@ -62,6 +71,7 @@ export class LineSplitter {
   push(buf: Buffer): void {
     if (this.ended) throw new Error('LineSplitter.push() after end()');
     if (buf.length === 0) return;
+    this.pushes++;
     const last = buf.lastIndexOf(NL);
     if (last === -1) {
       this.addPending(buf);
@@ -93,6 +103,18 @@ export class LineSplitter {
     const cut = utf8SafeEnd(line, line.length);
     if (cut < line.length) this.appendPending(Buffer.from(line.subarray(cut)));
     if (cut > 0) this.emitPiece(line.subarray(0, cut), true);
+  }
+
+  /** The consumer stopped reading the stream (backpressure): a partial line is not idle meanwhile. */
+  pause(): void {
+    this.paused = true;
+    this.stopIdleTimer();
+  }
+
+  /** Reading again: the idle wait for a pending partial line starts over. */
+  resume(): void {
+    this.paused = false;
+    if (this.pendingBytes > 0 && !this.ended) this.restartIdleTimer();
   }
 
   /** The stream closed: emit whatever is pending (completed with `\n`). Idempotent. */
@@ -195,9 +217,14 @@ export class LineSplitter {
 
   private restartIdleTimer(): void {
     this.stopIdleTimer();
+    if (this.paused) return;
     this.idleTimer = this.timers.setTimeout(() => {
       this.idleTimer = undefined;
-      this.flushPartial();
+      // Let reads that were already waiting run first; flush only if none brought bytes.
+      const pushes = this.pushes;
+      this.timers.setImmediate(() => {
+        if (this.pushes === pushes && !this.paused && !this.ended) this.flushPartial();
+      });
     }, this.idleMs);
   }
 

@@ -73,9 +73,9 @@ test('UTF-8 split across reads is reassembled', () => {
 test('idle flush emits a partial line completed with \\n, marked partial; the rest continues it', () => {
   const { splitter, timers, chunks } = rig({ idleMs: 100 });
   splitter.push(Buffer.from('Loading...'));
-  timers.advance(99);
+  timers.tick(99);
   assert.deepEqual(chunks, []);
-  timers.advance(1);
+  timers.tick(1);
   assert.deepEqual(chunks, [{ text: 'Loading...\n', partial: true }]);
   splitter.push(Buffer.from(' done\nnext\n'));
   assert.deepEqual(chunks[1], { text: ' done\nnext\n', partial: false });
@@ -85,12 +85,36 @@ test('idle flush emits a partial line completed with \\n, marked partial; the re
 test('new bytes without newline restart the idle wait', () => {
   const { splitter, timers, chunks } = rig({ idleMs: 100 });
   splitter.push(Buffer.from('a'));
-  timers.advance(60);
+  timers.tick(60);
   splitter.push(Buffer.from('b'));
-  timers.advance(60);
+  timers.tick(60);
   assert.deepEqual(chunks, []);
-  timers.advance(40);
+  timers.tick(40);
   assert.deepEqual(chunks, [{ text: 'ab\n', partial: true }]);
+});
+
+test('an idle flush waits for the reads already queued: bytes arriving in that turn cancel it', () => {
+  const { splitter, timers, chunks } = rig({ idleMs: 100 });
+  splitter.push(Buffer.from('half a '));
+  timers.advance(100); // the timer fires (our process was stalled; the rest is in the pipe)
+  splitter.push(Buffer.from('line\n')); // ...and the read that was waiting runs in the same turn
+  timers.runImmediates();
+  assert.deepEqual(chunks, [{ text: 'half a line\n', partial: false }]);
+});
+
+test('while paused (backpressure) a partial line is not idle; resume() restarts the wait', () => {
+  const { splitter, timers, chunks } = rig({ idleMs: 100 });
+  splitter.push(Buffer.from('waiting'));
+  timers.tick(50);
+  splitter.pause();
+  assert.equal(timers.armed, 0);
+  timers.tick(1000);
+  assert.deepEqual(chunks, []);
+  splitter.resume();
+  timers.tick(99);
+  assert.deepEqual(chunks, []);
+  timers.tick(1);
+  assert.deepEqual(chunks, [{ text: 'waiting\n', partial: true }]);
 });
 
 test('a complete line cancels the idle timer; a trailing partial re-arms it', () => {
@@ -100,7 +124,7 @@ test('a complete line cancels the idle timer; a trailing partial re-arms it', ()
   assert.equal(timers.armed, 0);
   splitter.push(Buffer.from('y\nz'));
   assert.equal(timers.armed, 1);
-  timers.advance(100);
+  timers.tick(100);
   assert.deepEqual(chunks, [
     { text: 'x\n', partial: false },
     { text: 'y\n', partial: false },
@@ -112,7 +136,7 @@ test('a flushed partial never ends inside a UTF-8 sequence: the unfinished bytes
   const { splitter, timers, raw } = rig({ idleMs: 100 });
   const euro = Buffer.from('€'); // 3 bytes
   splitter.push(Buffer.concat([Buffer.from('price: '), euro.subarray(0, 2)]));
-  timers.advance(100);
+  timers.tick(100);
   assert.equal(raw.length, 1);
   assert.equal(raw[0]!.data.toString(), 'price: \n');
   assert.equal(raw[0]!.partial, true);
@@ -123,7 +147,7 @@ test('a flushed partial never ends inside a UTF-8 sequence: the unfinished bytes
 test('a pending partial made only of an unfinished UTF-8 sequence is not flushed at idle', () => {
   const { splitter, timers, raw } = rig({ idleMs: 100 });
   splitter.push(Buffer.from([0xf0, 0x9f]));
-  timers.advance(1000);
+  timers.tick(1000);
   assert.equal(raw.length, 0);
   splitter.push(Buffer.from([0x98, 0x80, 0x0a]));
   assert.equal(raw[0]!.data.toString(), '😀\n');
@@ -235,7 +259,7 @@ test('property: any input in any reads comes out whole, in order, in line-shaped
         while (pos < input.length) {
           const n = sizes[i % sizes.length]!;
           splitter.push(input.subarray(pos, pos + n));
-          if (idles[i % Math.max(1, idles.length)]) timers.advance(10);
+          if (idles[i % Math.max(1, idles.length)]) timers.tick(10);
           pos += n;
           i++;
         }

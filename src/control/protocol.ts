@@ -56,7 +56,7 @@ export const ServerInfo = z.object({
   stateDir: z.string(),
   /** Epoch ms when this dozen claimed the socket. */
   startedAt: z.number(),
-  /** 'starting' until the supervisor is attached (release phase), then 'running'. */
+  /** 'starting' until the first instance of the formation is spawned (release phase), then 'running'. */
   phase: z.enum(['starting', 'running', 'stopping']),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;

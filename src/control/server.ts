@@ -1,5 +1,6 @@
 // The control API of a running `dozen start`: each protocol method mapped onto SupervisorHandle.
 import { DozenError, unreachable } from '../errors.js';
+import { RELEASE_TYPE } from '../procfile/types.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
 import type { InstanceStatus, SupervisorHandle } from '../supervisor/handle.js';
 import { claimFor, type ControlSocketClaim } from './claim.js';
@@ -31,8 +32,10 @@ export function attachControlServer(handle: SupervisorHandle, opts: ControlServe
   const claim = opts.claim ?? claimFor(opts.stateDir);
   if (!claim) throw new DozenError('internal', `attachControlServer: call claimControlSocket(${opts.stateDir}) first`);
   const { info } = claim.endpoint;
-  info.phase = 'running';
+  // "starting" while the release phase runs: until an instance of the formation is spawned.
+  info.phase = handle.status().some((s) => s.state !== 'pending') ? 'running' : 'starting';
   const unsubscribe = handle.subscribe((event) => {
+    if (event.type === 'spawned' && event.instance !== RELEASE_TYPE && info.phase === 'starting') info.phase = 'running';
     if (event.type === 'formation-stopping') info.phase = 'stopping';
   });
   claim.endpoint.setDispatcher(supervisorDispatcher(handle, info, opts.scale));

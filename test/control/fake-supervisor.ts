@@ -26,6 +26,11 @@ export class FakeSupervisor implements SupervisorHandle {
     for (const l of this.listeners) l(event);
   }
 
+  /** Forces a state, e.g. `pending` as while the release phase runs. */
+  setState(name: string, state: InstanceStatus['state']): void {
+    Object.assign(this.rows.get(name) as InstanceStatus, { state, pid: state === 'pending' ? undefined : this.rows.get(name)?.pid });
+  }
+
   listenerCount(): number {
     return this.listeners.size;
   }

@@ -200,6 +200,22 @@ test('before the supervisor is attached: hello and status say "starting", the re
   await assert.rejects(c.call({ method: 'restart', params: { patterns: [] } }), (err: unknown) => err instanceof ControlRequestError && err.code === 'starting');
 });
 
+test('phase: starting while only the release runs, running once an instance is spawned, then stopping', async () => {
+  const sup = twoWebs();
+  for (const name of ['web.1', 'web.2', 'worker.1']) sup.setState(name, 'pending');
+  const c = await serve(sup);
+  const phase = async () => (await c.call({ method: 'hello' })).phase;
+  assert.equal(await phase(), 'starting');
+  sup.emit({ type: 'spawned', at: 1, instance: 'release', pid: 5, port: undefined });
+  assert.equal(await phase(), 'starting');
+  const { instances } = await c.call({ method: 'status', params: { cpuSampleMs: 0 } });
+  assert.deepEqual(instances.map((i) => [i.name, i.state, i.pid]), [['web.1', 'pending', null], ['web.2', 'pending', null], ['worker.1', 'pending', null]]);
+  sup.emit({ type: 'spawned', at: 2, instance: 'web.1', pid: 6, port: 5000 });
+  assert.equal(await phase(), 'running');
+  sup.emit({ type: 'formation-stopping', at: 3, reason: 'test', signal: 'SIGTERM' });
+  assert.equal(await phase(), 'stopping');
+});
+
 test('no socket: one line naming the root and the socket path, exit code unavailable', async () => {
   const socketPath = join(stateDir, 'control.sock');
   await assert.rejects(connectToApp(root, socketPath), (err: unknown) => {

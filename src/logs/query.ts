@@ -82,8 +82,11 @@ export interface SqlPart {
   params: Array<string | number>;
 }
 
-/** The conditions on `lines` (aliased `l`) for every filter but `search`, ANDed; '1' if none. */
-export function whereClause(q: Pick<LogQuery, 'ps' | 'source' | 'grep' | 'sinceUs' | 'untilUs'>): SqlPart {
+/**
+ * The conditions on `chunks` (aliased `c`) for the filters that hold for a whole chunk (all its
+ * lines share instance, source and time), ANDed; '1' if none. `grep` and `search` are per line.
+ */
+export function whereClause(q: Pick<LogQuery, 'ps' | 'source' | 'sinceUs' | 'untilUs'>): SqlPart {
   const conds: string[] = [];
   const params: Array<string | number> = [];
   if (q.ps !== undefined) {
@@ -92,21 +95,16 @@ export function whereClause(q: Pick<LogQuery, 'ps' | 'source' | 'grep' | 'sinceU
     params.push(...p.params);
   }
   if (q.source !== undefined) {
-    conds.push('l.source = ?');
+    conds.push('c.source = ?');
     params.push(q.source);
   }
   if (q.sinceUs !== undefined) {
-    conds.push('l.ts >= ?');
+    conds.push('c.ts >= ?');
     params.push(q.sinceUs);
   }
   if (q.untilUs !== undefined) {
-    conds.push('l.ts < ?');
+    conds.push('c.ts < ?');
     params.push(q.untilUs);
-  }
-  if (q.grep !== undefined) {
-    // regexp() is registered on the reader's connection (a JavaScript RegExp).
-    conds.push('regexp(?, l.text)');
-    params.push(q.grep.source + '\u0000' + q.grep.flags);
   }
   return { sql: conds.length > 0 ? conds.join(' AND ') : '1', params };
 }
@@ -117,9 +115,9 @@ export function whereClause(q: Pick<LogQuery, 'ps' | 'source' | 'grep' | 'sinceU
  * accepted for a negated class).
  */
 export function psCondition(pattern: string): SqlPart {
-  if (!/[*?[]/.test(pattern)) return { sql: '(l.instance = ? OR l.type = ?)', params: [pattern, pattern] };
+  if (!/[*?[]/.test(pattern)) return { sql: '(c.instance = ? OR c.type = ?)', params: [pattern, pattern] };
   const glob = pattern.replace(/\[!/g, '[^');
-  return { sql: '(l.instance GLOB ? OR l.type GLOB ?)', params: [glob, glob] };
+  return { sql: '(c.instance GLOB ? OR c.type GLOB ?)', params: [glob, glob] };
 }
 
 /**

@@ -46,7 +46,8 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     dbPath: storePath(opts.stateDir),
     retention: opts.retention ?? DEFAULT_RETENTION,
     nice: opts.nice ?? 10,
-    closeIndexBudgetMs: 500,
+    // Exit fast: an unindexed backlog is indexed by the next start or by `dozen logs --search`.
+    closeIndexBudgetMs: 0,
   };
   const worker = new Worker(new URL('./store-worker.js', import.meta.url), { workerData });
   worker.unref(); // never what keeps dozen alive; dispose() waits for it explicitly

@@ -1,37 +1,40 @@
 // The read side of the store, for `dozen logs`: the last N matching lines, and the lines after a
 // cursor for `--tail`. Safe while dozen writes: WAL gives every read a consistent snapshot.
 //
-// Full-text search covers the FTS index up to `meta.fts_indexed_to` and, for the newer rows the
-// writer has not indexed yet, a throwaway in-memory FTS5 table built for the query. A large
-// unindexed tail (dozen was killed mid-flood) is indexed into the store first.
+// Chunk-level filters (--ps, --source, --since, --until) run in SQL; chunks are then split into
+// lines, newest first, and --grep/--search apply per line until enough lines are found.
+// Full-text search uses the FTS index up to `meta.fts_indexed_to` and, for the newer lines the
+// writer has not indexed yet, a throwaway in-memory FTS5 table. A large unindexed backlog (dozen
+// was killed mid-flood) is indexed into the store first.
 import { DozenError } from '../../errors.js';
 import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
 import { openStoreForReading, openStoreForWriting, storePath, type Db } from './store-db.js';
-import { StoreWriter } from './store-writer.js';
+import { splitLines, StoreWriter } from './store-writer.js';
 import { DEFAULT_RETENTION } from './retention.js';
-import type { StoredLine } from './stored-line.js';
+import type { LogSource, StoredLine } from './stored-line.js';
 
-const COLUMNS = 'l.id AS id, l.ts AS tsUs, l.instance AS instance, l.type AS type, l.source AS source, l.stream AS stream, l.text AS text';
-/** Above this many unindexed rows, index them into the store rather than per query. */
-const CATCH_UP_ROWS = 20_000;
-/** Rows read per `--tail` poll at most; the next poll continues. */
-const TAIL_PAGE = 5000;
+interface ChunkRow {
+  id: number;
+  lines: number;
+  ts: number;
+  instance: string;
+  type: string;
+  source: LogSource;
+  stream: string;
+  text: string;
+}
+
+const COLUMNS = 'c.id AS id, c.lines AS lines, c.ts AS ts, c.instance AS instance, c.type AS type, c.source AS source, c.stream AS stream, c.text AS text';
+/** Above this many unindexed lines, index them into the store rather than in memory per query. */
+const CATCH_UP_LINES = 20_000;
+/** Chunks read per `--tail` poll at most; the next poll continues. */
+const TAIL_PAGE = 500;
 
 export class LogReader {
   private constructor(
     private readonly db: Db,
     private readonly path: string,
   ) {
-    const cache = new Map<string, RegExp>();
-    db.function('regexp', { deterministic: true }, (spec: unknown, text: unknown) => {
-      let re = cache.get(spec as string);
-      if (!re) {
-        const [source, flags] = (spec as string).split('\u0000');
-        re = new RegExp(source as string, flags);
-        cache.set(spec as string, re);
-      }
-      return re.test(text as string) ? 1 : 0;
-    });
     db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.tail_fts USING fts5(text)');
   }
 
@@ -46,9 +49,9 @@ export class LogReader {
     this.db.close();
   }
 
-  /** The id of the newest row (0 when empty): where `--tail` starts. */
+  /** The number of the newest line (0 when empty): where `--tail` starts. */
   lastId(): number {
-    return this.db.prepare('SELECT coalesce(max(id), 0) FROM lines').pluck().get() as number;
+    return (this.meta('next_line') ?? 1) - 1;
   }
 
   /** The last `q.limit` matching lines (all when undefined), oldest first. */
@@ -57,14 +60,14 @@ export class LogReader {
   }
 
   /**
-   * `query`, plus the id of the newest row of the same snapshot: the cursor from which `--tail`
-   * continues without missing or repeating a line.
+   * `query`, plus the number of the newest line of the same snapshot: the cursor from which
+   * `--tail` continues without missing or repeating a line.
    */
   snapshot(q: LogQuery): { lines: StoredLine[]; cursor: number } {
     if (q.search !== undefined) this.catchUpIndex();
     return this.db.transaction(() => {
       const cursor = this.lastId();
-      const range = this.idRange(q);
+      const range = this.lineRange(q, cursor);
       if (!range) return { lines: [], cursor };
       const limit = q.limit ?? Number.MAX_SAFE_INTEGER;
       const rows = q.search === undefined ? this.plain(q, range, limit) : this.searched(q, range, limit);
@@ -72,91 +75,122 @@ export class LogReader {
     })();
   }
 
-  /**
-   * Matching lines with id > `cursor`, oldest first, and the cursor to pass next time. Reads at
-   * most a page of rows per call.
-   */
+  /** Matching lines numbered after `cursor`, oldest first, and the cursor to pass next time. */
   after(cursor: number, q: LogQuery): { lines: StoredLine[]; cursor: number } {
     return this.db.transaction(() => {
+      const last = this.lastId();
+      if (last <= cursor) return { lines: [], cursor };
       const w = whereClause(q);
-      const rows = this.db
-        .prepare(`SELECT ${COLUMNS} FROM lines l WHERE l.id > ? AND ${w.sql} ORDER BY l.id LIMIT ?`)
-        .all(cursor, ...w.params, TAIL_PAGE) as StoredLine[];
-      if (rows.length === 0) return { lines: [], cursor };
-      const next = (rows[rows.length - 1] as StoredLine).id;
-      return { lines: q.search === undefined ? rows : this.matchInMemory(rows, q.search).reverse(), cursor: next };
+      // From the chunk holding line cursor+1 (chunks are whole: it may start before it).
+      const chunks = this.db
+        .prepare(
+          `SELECT ${COLUMNS} FROM chunks c WHERE c.id >= (SELECT coalesce(max(id), 0) FROM chunks WHERE id <= ?) AND ${w.sql} ORDER BY c.id LIMIT ?`,
+        )
+        .all(cursor + 1, ...w.params, TAIL_PAGE) as ChunkRow[];
+      // A full page: continue after its last chunk; else everything up to `last` was seen.
+      const next = chunks.length === TAIL_PAGE ? lastLineOf(chunks[chunks.length - 1] as ChunkRow) : last;
+      let lines: StoredLine[] = [];
+      for (const c of chunks) for (const l of linesOf(c)) if (l.id > cursor && l.id <= next && grepOk(q, l)) lines.push(l);
+      if (q.search !== undefined) lines = this.matchInMemory(lines, q.search).reverse();
+      return { lines, cursor: next };
     })();
   }
 
-  /** [first, last] ids to look at: `--since`/`--until` narrowed by binary search over ids. */
-  private idRange(q: LogQuery): [number, number] | undefined {
-    const { lo, hi } = this.db.prepare('SELECT coalesce(min(id), 0) AS lo, coalesce(max(id), 0) AS hi FROM lines').get() as {
-      lo: number;
-      hi: number;
-    };
-    if (hi === 0) return undefined;
-    // Rows are appended as dozen reads them, so ts grows with id (up to wall-clock jumps, which
-    // the exact ts conditions in the WHERE clause still filter).
-    const first = q.sinceUs === undefined ? lo : this.firstIdWithTsAtLeast(q.sinceUs, lo, hi);
-    const last = q.untilUs === undefined ? hi : this.firstIdWithTsAtLeast(q.untilUs, lo, hi) - 1;
+  private meta(key: string): number | undefined {
+    return this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) as number | undefined;
+  }
+
+  /** [first, last] line numbers to look at: `--since`/`--until` narrowed by binary search. */
+  private lineRange(q: LogQuery, lastLine: number): [number, number] | undefined {
+    const lo = this.db.prepare('SELECT min(id) FROM chunks').pluck().get() as number | null;
+    if (lo === null || lastLine === 0) return undefined;
+    // Chunks are appended as dozen reads them, so ts grows with id (up to wall-clock jumps,
+    // which the exact ts conditions in the WHERE clause still filter).
+    const first = q.sinceUs === undefined ? lo : this.firstChunkWithTsAtLeast(q.sinceUs, lo, lastLine);
+    const last = q.untilUs === undefined ? lastLine : this.firstChunkWithTsAtLeast(q.untilUs, lo, lastLine) - 1;
     return first <= last ? [first, last] : undefined;
   }
 
-  private firstIdWithTsAtLeast(tsUs: number, lo: number, hi: number): number {
-    const tsAt = this.db.prepare('SELECT ts FROM lines WHERE id >= ? ORDER BY id LIMIT 1').pluck();
+  /** The id of the first chunk with ts >= tsUs, or lastLine + 1 when there is none. */
+  private firstChunkWithTsAtLeast(tsUs: number, lo: number, lastLine: number): number {
+    const chunkAt = this.db.prepare('SELECT id, ts FROM chunks WHERE id >= ? ORDER BY id LIMIT 1');
     let a = lo;
-    let b = hi + 1; // answer in [a, b]; b = "none"
+    let b = lastLine + 1;
     while (a < b) {
       const mid = Math.floor((a + b) / 2);
-      const ts = tsAt.get(mid) as number | undefined;
-      if (ts !== undefined && ts >= tsUs) b = mid;
+      const row = chunkAt.get(mid) as { id: number; ts: number } | undefined;
+      if (row !== undefined && row.ts >= tsUs) b = mid;
       else a = mid + 1;
     }
-    return a;
+    // `a` may fall inside a chunk: answer with the start of the chunk at or after it.
+    const row = chunkAt.get(a) as { id: number } | undefined;
+    return row ? row.id : lastLine + 1;
   }
 
+  /** Newest first, up to `limit`: chunks from the end, split, grep applied. */
   private plain(q: LogQuery, [first, last]: [number, number], limit: number): StoredLine[] {
     const w = whereClause(q);
-    return this.db
-      .prepare(`SELECT ${COLUMNS} FROM lines l WHERE l.id BETWEEN ? AND ? AND ${w.sql} ORDER BY l.id DESC LIMIT ?`)
-      .all(first, last, ...w.params, limit) as StoredLine[];
+    const out: StoredLine[] = [];
+    if (limit <= 0) return out;
+    const it = this.db.prepare(`SELECT ${COLUMNS} FROM chunks c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id DESC`).iterate(first, last, ...w.params);
+    for (const c of it as IterableIterator<ChunkRow>) {
+      const lines = linesOf(c);
+      for (let i = lines.length - 1; i >= 0; i--) {
+        const l = lines[i] as StoredLine;
+        if (grepOk(q, l)) out.push(l);
+      }
+      if (out.length >= limit) break;
+    }
+    return out.slice(0, limit);
   }
 
-  /** Newest first: matches among the unindexed rows, then from the FTS index. */
+  /** Newest first: matches among the unindexed lines, then from the FTS index. */
   private searched(q: LogQuery, [first, last]: [number, number], limit: number): StoredLine[] {
     const search = q.search as string;
-    const indexedTo = this.db.prepare("SELECT value FROM meta WHERE key = 'fts_indexed_to'").pluck().get() as number;
+    const indexedTo = this.meta('fts_indexed_to') ?? 0;
     const w = whereClause(q);
     let out: StoredLine[] = [];
     if (last > indexedTo) {
-      const tail = this.db
-        .prepare(`SELECT ${COLUMNS} FROM lines l WHERE l.id BETWEEN ? AND ? AND ${w.sql} ORDER BY l.id`)
-        .all(Math.max(first, indexedTo + 1), last, ...w.params) as StoredLine[];
-      out = this.matchInMemory(tail, search).slice(0, limit);
+      const chunks = this.db
+        .prepare(`SELECT ${COLUMNS} FROM chunks c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id`)
+        .all(Math.max(first, indexedTo + 1), last, ...w.params) as ChunkRow[];
+      const lines = chunks.flatMap(linesOf).filter((l) => grepOk(q, l));
+      out = this.matchInMemory(lines, search).slice(0, limit);
     }
-    if (out.length < limit && first <= indexedTo) {
-      const sql =
-        `SELECT ${COLUMNS} FROM lines_fts f JOIN lines l ON l.id = f.rowid ` +
-        `WHERE lines_fts MATCH ? AND f.rowid BETWEEN ? AND ? AND ${w.sql} ORDER BY f.rowid DESC LIMIT ?`;
-      out = out.concat(
-        this.withFtsQuery(search, (fts) => this.db.prepare(sql).all(fts, first, Math.min(last, indexedTo), ...w.params, limit - out.length) as StoredLine[]),
-      );
-    }
-    return out;
+    if (out.length >= limit || first > indexedTo) return out;
+    // Line numbers from the index, newest first; each is looked up in its chunk (chunk-level
+    // filters in SQL, cached: consecutive hits are mostly in the same chunk).
+    const chunkOf = this.db.prepare(`SELECT ${COLUMNS} FROM chunks c WHERE c.id = (SELECT max(id) FROM chunks WHERE id <= ?) AND ${w.sql}`);
+    const hi = Math.min(last, indexedTo);
+    return this.withFtsQuery(search, (fts) => {
+      const found: StoredLine[] = [];
+      let chunk: { lo: number; hi: number; lines: StoredLine[] | undefined } | undefined;
+      const ids = this.db.prepare('SELECT rowid FROM lines_fts WHERE lines_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC').pluck();
+      for (const id of ids.iterate(fts, first, hi) as IterableIterator<number>) {
+        if (!chunk || id < chunk.lo || id > chunk.hi) {
+          const row = chunkOf.get(id, ...w.params) as ChunkRow | undefined;
+          // Not matching the chunk filters: remember the miss for the lines of this chunk.
+          const start = row?.id ?? (this.db.prepare('SELECT max(id) FROM chunks WHERE id <= ?').pluck().get(id) as number | null) ?? id;
+          chunk = row ? { lo: row.id, hi: lastLineOf(row), lines: linesOf(row) } : { lo: start, hi: id, lines: undefined };
+        }
+        const line = chunk.lines?.[id - chunk.lo];
+        if (line && grepOk(q, line)) found.push(line);
+        if (out.length + found.length >= limit) break;
+      }
+      return out.concat(found);
+    });
   }
 
-  /** Rows (oldest first) that match `search`, newest first, via the temporary FTS5 table. */
-  private matchInMemory(rows: StoredLine[], search: string): StoredLine[] {
-    if (rows.length === 0) return [];
+  /** Lines (oldest first) that match `search`, newest first, via the temporary FTS5 table. */
+  private matchInMemory(lines: StoredLine[], search: string): StoredLine[] {
+    if (lines.length === 0) return [];
     this.db.exec('DELETE FROM temp.tail_fts');
     const ins = this.db.prepare('INSERT INTO temp.tail_fts(rowid, text) VALUES (?, ?)');
-    for (const r of rows) ins.run(r.id, r.text);
+    for (const l of lines) ins.run(l.id, l.text);
     const hits = new Set(
-      this.withFtsQuery(search, (fts) =>
-        this.db.prepare('SELECT rowid FROM temp.tail_fts WHERE tail_fts MATCH ?').pluck().all(fts) as number[],
-      ),
+      this.withFtsQuery(search, (fts) => this.db.prepare('SELECT rowid FROM temp.tail_fts WHERE tail_fts MATCH ?').pluck().all(fts) as number[]),
     );
-    return rows.filter((r) => hits.has(r.id)).reverse();
+    return lines.filter((l) => hits.has(l.id)).reverse();
   }
 
   /** Runs `fn` with the user's FTS5 query, or its quoted form when that is not valid syntax. */
@@ -174,24 +208,33 @@ export class LogReader {
     }
   }
 
-  /** After a crash mid-flood many rows may be unindexed: index them once, in the store. */
+  /** After a crash mid-flood many lines may be unindexed: index them once, in the store. */
   private catchUpIndex(): void {
-    const behind = this.db
-      .prepare("SELECT (SELECT coalesce(max(id), 0) FROM lines) - (SELECT value FROM meta WHERE key = 'fts_indexed_to')")
-      .pluck()
-      .get() as number;
-    if (behind < CATCH_UP_ROWS) return;
+    const behind = this.lastId() - (this.meta('fts_indexed_to') ?? 0);
+    if (behind < CATCH_UP_LINES) return;
     let db: Db;
     try {
       db = openStoreForWriting(this.path);
     } catch {
-      return; // read-only folder: the per-query in-memory index still gives complete results
+      return; // read-only folder: the in-memory index still gives complete results, only slower
     }
     try {
       const writer = new StoreWriter(db, DEFAULT_RETENTION);
-      while (writer.indexSlice() > 0);
+      while (writer.indexSlice(50_000) > 0);
     } finally {
       db.close();
     }
   }
+}
+
+function lastLineOf(c: ChunkRow): number {
+  return c.id + c.lines - 1;
+}
+
+function linesOf(c: ChunkRow): StoredLine[] {
+  return splitLines(c.text).map((text, i) => ({ id: c.id + i, tsUs: c.ts, instance: c.instance, type: c.type, source: c.source, stream: c.stream, text }));
+}
+
+function grepOk(q: LogQuery, l: StoredLine): boolean {
+  return q.grep === undefined || q.grep.test(l.text);
 }

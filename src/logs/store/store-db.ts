@@ -1,9 +1,14 @@
 // The SQLite file behind the log store: where it lives, its schema, how it is opened.
 //
-// Lines go to a plain table first (cheap to insert); the FTS5 index over their text is built
-// behind them in small slices (see store-writer.ts), and `meta.fts_indexed_to` says how far it
-// got. Readers search the index up to that id and index the few newer rows themselves on the fly,
-// so a search is always complete even while the index is catching up.
+// Rows are CHUNKS, not lines: one output event of one instance/stream (often hundreds of lines
+// read at once) is one row, so storing a flood costs one insert per read, not per line. Lines are
+// still numbered one by one: a chunk's id is the number of its first line, and line numbers run
+// on across chunks (`id + lines` is the next chunk's id). `dozen logs` splits chunks into lines.
+//
+// The FTS5 index is per LINE (rowid = line number), contentless (the text lives in `chunks`), and
+// built behind the writes in small slices; `meta.fts_indexed_to` is the last line it covers.
+// Readers search the index up to there and index the few newer lines themselves, in memory, so
+// a search is complete even while the index is catching up.
 import { closeSync, chmodSync, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -13,22 +18,26 @@ export type Db = Database.Database;
 export const STORE_FILE = 'logs.db';
 
 /** Bump when the schema changes; older files are migrated or rebuilt in `migrate`. */
-const SCHEMA_VERSION = 1;
+const SCHEMA_VERSION = 2;
 
 const SCHEMA = `
-CREATE TABLE IF NOT EXISTS lines (
-  id       INTEGER PRIMARY KEY,
-  ts       INTEGER NOT NULL,   -- microseconds since the epoch
-  instance TEXT    NOT NULL,   -- web.1, or dozen
-  type     TEXT    NOT NULL,   -- web, or dozen
-  source   TEXT    NOT NULL,   -- app | dozen
-  stream   TEXT    NOT NULL,   -- stdout | stderr | info | warn | error
-  text     TEXT    NOT NULL
+CREATE TABLE IF NOT EXISTS chunks (
+  id       INTEGER PRIMARY KEY,  -- number of its first line
+  lines    INTEGER NOT NULL,     -- how many lines it holds
+  ts       INTEGER NOT NULL,     -- microseconds since the epoch (when dozen read it)
+  instance TEXT    NOT NULL,     -- web.1, or dozen
+  type     TEXT    NOT NULL,     -- web, or dozen
+  source   TEXT    NOT NULL,     -- app | dozen
+  stream   TEXT    NOT NULL,     -- stdout | stderr | info | warn | error
+  text     TEXT    NOT NULL      -- the lines, each ending in a newline
 );
-CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(text, content='lines', content_rowid='id');
+CREATE VIRTUAL TABLE IF NOT EXISTS lines_fts USING fts5(text, content='');
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta(key, value) VALUES ('fts_indexed_to', 0);
+INSERT OR IGNORE INTO meta(key, value) VALUES ('fts_indexed_to', 0), ('next_line', 1);
 `;
+
+/** Tables of older schema versions: a store is a cache of recent lines, rebuilt rather than migrated. */
+const OLD_TABLES = ['lines_fts', 'lines', 'chunks', 'meta'];
 
 export function storePath(stateDir: string): string {
   return join(stateDir, STORE_FILE);
@@ -59,6 +68,9 @@ export function openStoreForReading(path: string): Db | undefined {
 function migrate(db: Db): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version === SCHEMA_VERSION) return;
-  db.exec(SCHEMA);
-  db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  db.transaction(() => {
+    if (version !== 0) for (const t of OLD_TABLES) db.exec(`DROP TABLE IF EXISTS ${t}`);
+    db.exec(SCHEMA);
+    db.pragma(`user_version = ${SCHEMA_VERSION}`);
+  }).immediate();
 }

@@ -27,6 +27,12 @@ export type FromWorker =
   | { type: 'failed'; message: string };
 
 const PRUNE_EVERY_MS = 2000;
+/**
+ * During a flood (batches this big arriving), background work waits until batches have stopped for
+ * FLOOD_QUIET_MS: the flood's CPU goes to the children and the terminal, the index catches up after.
+ */
+const FLOOD_BATCH_LINES = 2000;
+const FLOOD_QUIET_MS = 1000;
 
 const port = parentPort;
 if (port) run(port, workerData as StoreWorkerData);
@@ -46,10 +52,18 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   send({ type: 'opened' });
 
   let lastPrune = 0;
+  let lastBatchAt = 0;
+  let lastBatchLines = 0;
   let maintenance: NodeJS.Immediate | undefined;
+  let floodWait: NodeJS.Timeout | undefined;
   // One slice of background work per turn of the loop, so batches are taken in between.
   const maintain = () => {
     maintenance = undefined;
+    const quietFor = Date.now() - lastBatchAt;
+    if (lastBatchLines >= FLOOD_BATCH_LINES && quietFor < FLOOD_QUIET_MS) {
+      if (!floodWait) floodWait = setTimeout(() => ((floodWait = undefined), schedule()), FLOOD_QUIET_MS - quietFor);
+      return;
+    }
     try {
       let worked = writer.indexSlice() > 0;
       if (!worked && Date.now() - lastPrune >= PRUNE_EVERY_MS) {
@@ -71,12 +85,16 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   port.on('message', (msg: ToWorker) => {
     try {
       if (msg.type === 'batch') {
-        send({ type: 'committed', ...writer.write(msg.batch) });
+        const committed = writer.write(msg.batch);
+        lastBatchAt = Date.now();
+        lastBatchLines = committed.lines;
+        send({ type: 'committed', ...committed });
         schedule();
         return;
       }
       // close: give the index a bounded moment to catch up, then close the file (checkpoint).
       if (maintenance) clearImmediate(maintenance);
+      if (floodWait) clearTimeout(floodWait);
       clearInterval(pruneTimer);
       const deadline = Date.now() + data.closeIndexBudgetMs;
       while (Date.now() < deadline && writer.indexSlice() > 0);

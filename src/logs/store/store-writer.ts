@@ -1,6 +1,6 @@
-// The write side of the store: batches of chunks in, rows out; FTS indexing and retention pruning
-// in small slices. Synchronous and single-threaded: it runs inside the store worker (store-worker.ts)
-// so that SQLite never holds up the event loop that reads the children's pipes.
+// The write side of the store: batches of chunks in, one row per chunk out; FTS indexing and
+// retention pruning in small slices. Synchronous and single-threaded: it runs inside the store
+// worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
 import type { Db } from './store-db.js';
 import type { Retention } from './retention.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
@@ -21,7 +21,7 @@ export interface Batch {
   chunks: ChunkMeta[];
 }
 
-/** Rows per FTS indexing slice and per pruning slice: each is one short transaction. */
+/** Lines per FTS indexing slice and per pruning slice (whole chunks): each one short transaction. */
 export const INDEX_SLICE = 4000;
 export const PRUNE_SLICE = 5000;
 
@@ -30,18 +30,36 @@ export const PRUNE_SLICE = 5000;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
-/** The lines of one chunk, without newlines, `\r` endings or terminal escape codes. */
-export function chunkLines(bytes: Uint8Array, start: number, end: number): string[] {
+/** A chunk's text as stored: UTF-8 decoded, escape codes removed, ending in a newline. */
+export function chunkText(bytes: Uint8Array, start: number, end: number): string {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
   let text = buf.toString('utf8');
   if (buf.includes(0x1b)) text = text.replace(ANSI, '');
+  return text.endsWith('\n') ? text : `${text}\n`;
+}
+
+/** The lines of a stored chunk's text, without newlines and `\r` endings. */
+export function splitLines(text: string): string[] {
   const lines = text.split('\n');
-  if (lines[lines.length - 1] === '') lines.pop(); // the chunk's final newline
+  lines.pop(); // after the final newline
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i] as string;
     if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
   }
   return lines;
+}
+
+function countLines(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
+interface ChunkRow {
+  id: number;
+  lines: number;
+  ts: number;
+  text: string;
 }
 
 /**
@@ -50,84 +68,103 @@ export function chunkLines(bytes: Uint8Array, start: number, end: number): strin
  */
 export class StoreWriter {
   private readonly insert;
-  private readonly lastId;
+  private readonly nextLineStmt;
+  private readonly setNextLine;
   private readonly getIndexedTo;
   private readonly setIndexedTo;
-  private readonly indexRange;
-  private readonly bounds;
-  private readonly unindexFts;
-  private readonly deleteRows;
+  private readonly chunksAfter;
+  private readonly ftsInsert;
+  private readonly ftsDelete;
+  private readonly oldest;
+  private readonly deleteChunk;
 
   constructor(
     private readonly db: Db,
     private readonly retention: Retention,
   ) {
-    // One statement per chunk: json_each expands the chunk's lines inside SQLite, 2-3x faster
-    // than one bound insert per line from JavaScript.
-    this.insert = db.prepare(
-      'INSERT INTO lines(ts, instance, type, source, stream, text) SELECT ?, ?, ?, ?, ?, value FROM json_each(?)',
-    );
-    this.lastId = db.prepare('SELECT coalesce(max(id), 0) AS id FROM lines').pluck();
+    this.insert = db.prepare('INSERT INTO chunks(id, lines, ts, instance, type, source, stream, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    // Kept in meta, not derived from the last chunk: pruning may empty the table, and line numbers
+    // (FTS rowids, --tail cursors) must never be reused.
+    this.nextLineStmt = db.prepare("SELECT value FROM meta WHERE key = 'next_line'").pluck();
+    this.setNextLine = db.prepare("UPDATE meta SET value = ? WHERE key = 'next_line'");
     this.getIndexedTo = db.prepare("SELECT value FROM meta WHERE key = 'fts_indexed_to'").pluck();
     this.setIndexedTo = db.prepare("UPDATE meta SET value = ? WHERE key = 'fts_indexed_to'");
-    this.indexRange = db.prepare('INSERT INTO lines_fts(rowid, text) SELECT id, text FROM lines WHERE id > ? AND id <= ?');
-    this.bounds = db.prepare('SELECT coalesce(min(id), 0) AS lo, coalesce(max(id), 0) AS hi FROM lines');
-    // External-content FTS5 must be told the old text of a row it forgets.
-    this.unindexFts = db.prepare(
-      "INSERT INTO lines_fts(lines_fts, rowid, text) SELECT 'delete', id, text FROM lines WHERE id >= ? AND id <= ? AND id <= ? AND (id <= ? OR ts < ?)",
-    );
-    this.deleteRows = db.prepare('DELETE FROM lines WHERE id >= ? AND id <= ? AND (id <= ? OR ts < ?)');
+    this.chunksAfter = db.prepare('SELECT id, lines, ts, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+    this.ftsInsert = db.prepare('INSERT INTO lines_fts(rowid, text) VALUES (?, ?)');
+    // A contentless FTS5 index must be told the old text of a line it forgets.
+    this.ftsDelete = db.prepare("INSERT INTO lines_fts(lines_fts, rowid, text) VALUES ('delete', ?, ?)");
+    this.oldest = db.prepare('SELECT id, lines, ts, text FROM chunks ORDER BY id LIMIT ?');
+    this.deleteChunk = db.prepare('DELETE FROM chunks WHERE id = ?');
   }
 
-  /** Stores a batch in one transaction. Returns the id of the last row and the number of lines. */
+  /** The number the next stored line gets (1 in an empty store). */
+  nextLine(): number {
+    return this.nextLineStmt.get() as number;
+  }
+
+  /** Stores a batch in one transaction: one row per chunk. Returns the last line number and the count. */
   write(batch: Batch): { lastId: number; lines: number } {
-    let lines = 0;
+    let total = 0;
+    let next = 0;
     this.db.transaction(() => {
+      next = this.nextLine();
       for (const c of batch.chunks) {
-        const texts = chunkLines(batch.bytes, c.start, c.end);
-        if (texts.length === 0) continue;
-        lines += texts.length;
-        this.insert.run(c.tsUs, c.instance, typeOfInstance(c.instance), c.source, c.stream, JSON.stringify(texts));
+        const text = chunkText(batch.bytes, c.start, c.end);
+        const lines = countLines(text);
+        if (lines === 0) continue;
+        this.insert.run(next, lines, c.tsUs, c.instance, typeOfInstance(c.instance), c.source, c.stream, text);
+        next += lines;
+        total += lines;
       }
+      this.setNextLine.run(next);
     }).immediate();
-    return { lastId: this.lastId.get() as number, lines };
+    return { lastId: next - 1, lines: total };
   }
 
-  /** Indexes up to `max` rows the FTS index has not seen yet. Returns how many it indexed. */
+  /** Indexes whole chunks, about `max` lines, that the FTS index has not seen yet. Returns the line count. */
   indexSlice(max = INDEX_SLICE): number {
     let done = 0;
     this.db.transaction(() => {
-      const from = this.getIndexedTo.get() as number;
-      const hi = this.lastId.get() as number;
-      if (hi <= from) return;
-      const to = Math.min(hi, from + max);
-      this.indexRange.run(from, to);
-      this.setIndexedTo.run(to);
-      done = to - from;
+      let from = this.getIndexedTo.get() as number;
+      while (done < max) {
+        const rows = this.chunksAfter.all(from, 64) as ChunkRow[];
+        if (rows.length === 0) break;
+        for (const row of rows) {
+          splitLines(row.text).forEach((line, i) => this.ftsInsert.run(row.id + i, line));
+          from = row.id + row.lines - 1;
+          done += row.lines;
+          if (done >= max) break;
+        }
+      }
+      if (done > 0) this.setIndexedTo.run(from);
     }).immediate();
     return done;
   }
 
-  /** True when every stored row is in the FTS index. */
+  /** True when every stored line is in the FTS index. */
   fullyIndexed(): boolean {
-    return (this.getIndexedTo.get() as number) >= (this.lastId.get() as number);
+    return (this.getIndexedTo.get() as number) >= this.nextLine() - 1;
   }
 
   /**
-   * Deletes up to PRUNE_SLICE of the oldest rows that are beyond the retention (too old, or more
-   * than `maxLines` behind the newest). Returns how many it deleted; 0 means nothing left to prune.
+   * Deletes the oldest chunks beyond the retention (too old, or wholly more than `maxLines` behind
+   * the newest line), about PRUNE_SLICE lines per call. Returns the lines deleted; 0 = done.
    */
   pruneSlice(nowMs: number = Date.now()): number {
     let deleted = 0;
     this.db.transaction(() => {
-      const { lo, hi } = this.bounds.get() as { lo: number; hi: number };
-      if (hi === 0) return;
-      const windowEnd = lo + PRUNE_SLICE - 1;
-      const overCount = hi - this.retention.maxLines; // rows with id <= this are beyond the count
+      const last = this.nextLine() - 1;
+      const beyondCount = last - this.retention.maxLines; // lines numbered up to this are beyond it
       const cutoffUs = (nowMs - this.retention.maxAgeMs) * 1000;
       const indexedTo = this.getIndexedTo.get() as number;
-      this.unindexFts.run(lo, windowEnd, indexedTo, overCount, cutoffUs);
-      deleted = this.deleteRows.run(lo, windowEnd, overCount, cutoffUs).changes;
+      for (const row of this.oldest.all(64) as ChunkRow[]) {
+        if (deleted >= PRUNE_SLICE) break;
+        const expired = row.id + row.lines - 1 <= beyondCount || row.ts < cutoffUs;
+        if (!expired) break; // ts grows with id: nothing after this one is due either
+        if (row.id <= indexedTo) splitLines(row.text).forEach((line, i) => this.ftsDelete.run(row.id + i, line));
+        this.deleteChunk.run(row.id);
+        deleted += row.lines;
+      }
     }).immediate();
     return deleted;
   }

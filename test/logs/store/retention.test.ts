@@ -42,7 +42,7 @@ test('pruning by line count keeps the newest lines, in slices, and keeps the FTS
     let slices = 0;
     let deleted = 0;
     for (let n = store.writer.pruneSlice(now); n > 0; n = store.writer.pruneSlice(now)) {
-      assert.ok(n <= 5000, 'a slice deletes at most PRUNE_SLICE rows');
+      assert.ok(n <= 5000, 'a slice deletes at most PRUNE_SLICE lines');
       deleted += n;
       slices++;
     }
@@ -56,6 +56,11 @@ test('pruning by line count keeps the newest lines, in slices, and keeps the FTS
     const q = (o: object) => reader.query(parseLogQuery(o, now));
     assert.deepEqual(q({ num: '1000000' }).map((l) => l.text)[0], 'line 9000 word9000');
     assert.deepEqual(q({ search: 'word8999' }), []);
+    const indexed = (w: string) => store.db.prepare('SELECT count(*) FROM lines_fts WHERE lines_fts MATCH ?').pluck().get(w);
+    assert.equal(indexed('word8999'), 0, 'pruned lines leave the index');
+    assert.equal(indexed('word1'), 0);
+    assert.equal(indexed('word9000'), 1);
+    assert.equal(indexed('line'), 3000);
     assert.deepEqual(q({ search: 'word9000' }).map((l) => l.text), ['line 9000 word9000']);
     assert.deepEqual(q({ search: 'word11999' }).map((l) => l.text), ['line 11999 word11999']);
     reader.close();
@@ -75,7 +80,7 @@ test('pruning by age deletes lines older than the retention and nothing newer', 
     store.indexAll();
     while (store.writer.pruneSlice(now) > 0);
     assert.equal(store.count(), 2400);
-    const oldest = store.db.prepare('SELECT min(ts) FROM lines').pluck().get() as number;
+    const oldest = store.db.prepare('SELECT min(ts) FROM chunks').pluck().get() as number;
     assert.equal(oldest, (now - 24 * hour) * 1000);
     store.ftsIntegrity();
     assert.equal(store.writer.pruneSlice(now), 0, 'nothing left to prune');

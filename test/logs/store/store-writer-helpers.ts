@@ -45,10 +45,10 @@ export class DirectStore {
   }
 
   count(): number {
-    return this.db.prepare('SELECT count(*) FROM lines').pluck().get() as number;
+    return this.db.prepare('SELECT coalesce(sum(lines), 0) FROM chunks').pluck().get() as number;
   }
 
-  /** FTS5's own consistency check of the external-content index against the table. */
+  /** FTS5's own consistency check of its index. */
   ftsIntegrity(): void {
     this.db.exec("INSERT INTO lines_fts(lines_fts, rank) VALUES ('integrity-check', 1)");
   }

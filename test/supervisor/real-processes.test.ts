@@ -1,0 +1,171 @@
+// Integration: the supervisor with real `sh -c` children (the fixture child), real signals,
+// real pipes. Every wait is bounded; after each test no pid it saw is alive.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { tmpdir } from 'node:os';
+import type { ProcessSpec } from '../../src/formation/types.js';
+import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
+import { assertAllGone, childCommand, EventLog, freePort, waitUntil } from '../fixtures/harness.js';
+
+function spec(name: string, command: string, port?: number): ProcessSpec {
+  const [type = name, index = '1'] = name.split('.');
+  return { name, type, index: Number(index), command, port, env: port === undefined ? {} : { PORT: String(port) }, cwd: tmpdir() };
+}
+
+function start(specs: ProcessSpec[], opts: Partial<SupervisorOptions> = {}): { sup: Supervisor; log: EventLog; exit: Promise<number> } {
+  const sup = createSupervisor({ specs, timeoutMs: 3_000, ...opts });
+  const log = new EventLog(sup);
+  const exit = sup.run();
+  return { sup, log, exit };
+}
+
+/** The run's exit code, bounded: on timeout force-kill everything and fail with what was seen. */
+async function exitOf(r: { sup: Supervisor; log: EventLog; exit: Promise<number> }, timeoutMs = 15_000): Promise<number> {
+  let timer: NodeJS.Timeout | undefined;
+  const bound = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void r.sup.forceKill();
+      reject(new Error(`supervisor did not finish within ${timeoutMs} ms\n${r.log.dump()}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([r.exit, bound]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Ask for a graceful stop, then wait (bounded) for the exit code. */
+function shutdownAndWait(r: { sup: Supervisor; log: EventLog; exit: Promise<number> }, reason: string, code: number, timeoutMs?: number): Promise<number> {
+  void r.sup.shutdown(reason, code);
+  return exitOf(r, timeoutMs);
+}
+
+test('stop: SIGTERM to every group, the child ignoring it is SIGKILLed at the timeout, grandchildren too', { timeout: 30_000 }, async () => {
+  const r = start(
+    [spec('stubborn.1', childCommand('pid', 'ignore-term', 'grandchild', 'ready')), spec('polite.1', childCommand('pid', 'trap-term:200', 'ready'))],
+    { timeoutMs: 1_500 },
+  );
+  await r.log.waitForOutput('stubborn.1', /^ready$/m);
+  await r.log.waitForOutput('polite.1', /^ready$/m);
+  const pids = r.log.pids();
+  assert.equal(pids.length, 5, `2 leaders, 2 apps, 1 grandchild: ${pids}`);
+  assert.equal(await shutdownAndWait(r, 'received SIGTERM', 143), 143);
+  assert.match(r.log.output('stubborn.1'), /^ignoring SIGTERM$/m);
+  assert.match(r.log.output('polite.1'), /^got SIGTERM$/m);
+  const status = new Map(r.sup.status().map((s) => [s.name, s]));
+  assert.deepEqual(status.get('stubborn.1')?.lastExit, { reason: 'killed' });
+  assert.equal(status.get('polite.1')?.lastExit?.reason, 'signal', 'sh died of the SIGTERM');
+  assert.ok(r.log.messages().includes('stubborn.1 did not stop within 1.5 s: sending SIGKILL'), r.log.dump());
+  // The formation waits for every group: nothing is left when run() resolves.
+  await assertAllGone(pids, 200);
+});
+
+test('exit code: the first process to exit stops the formation with its code', { timeout: 30_000 }, async () => {
+  const r = start([spec('web.1', childCommand('pid', 'ready')), spec('worker.1', childCommand('pid', 'grandchild', 'sleep:300', 'exit:3'))]);
+  await r.log.waitForOutput('web.1', /^ready$/m);
+  assert.equal(await exitOf(r), 3);
+  assert.ok(r.log.messages().includes('worker.1 exited with code 3'), r.log.dump());
+  assert.ok(r.log.messages().includes('worker.1 exited: sending SIGTERM to all processes'), r.log.dump());
+  await assertAllGone(r.log.pids(), 200);
+});
+
+test('release runs first, its output tagged release; a failing release aborts with its code', { timeout: 30_000 }, async () => {
+  const ok = start([spec('web.1', 'echo web-started; exit 0')], { release: spec('release', 'echo migrating; sleep 0.2; echo migrated') });
+  assert.equal(await exitOf(ok), 0);
+  assert.equal(ok.log.output('release'), 'migrating\nmigrated\n');
+  const order = ok.log.events.flatMap((e) => (e.type === 'spawned' ? [e.instance] : e.type === 'exited' ? [`${e.instance} exited`] : []));
+  assert.deepEqual(order.slice(0, 3), ['release', 'release exited', 'web.1']);
+
+  const bad = start([spec('web.1', 'echo should-not-run')], { release: spec('release', 'echo failing >&2; exit 4') });
+  assert.equal(await exitOf(bad), 4);
+  assert.equal(bad.log.output('web.1'), '');
+  assert.equal(bad.log.output('release'), 'failing\n');
+  assert.ok(bad.log.messages().some((m) => m.startsWith('release exited with code 4; not starting the processes')), bad.log.dump());
+});
+
+test('--can-die: those exit alone; dozen exits when none is left, with the first failure', { timeout: 30_000 }, async () => {
+  const r = start([spec('a.1', 'sleep 0.2; exit 0'), spec('b.1', 'sleep 0.4; exit 6'), spec('c.1', 'sleep 0.6; exit 2')], { canDie: ['a', 'b', 'c'] });
+  assert.equal(await exitOf(r), 6);
+  assert.deepEqual(r.log.events.filter((e) => e.type === 'formation-stopping').length, 1);
+  assert.ok(!r.log.messages().some((m) => m.includes('sending SIGTERM')), 'nobody had to be stopped');
+});
+
+test('restart on-failure: backoff between attempts, then shutdown stops the cycle', { timeout: 30_000 }, async () => {
+  const r = start([spec('flaky.1', 'echo attempt; exit 1')], { restart: 'on-failure' });
+  await waitUntil(() => r.log.events.filter((e) => e.type === 'spawned').length >= 3, '3 attempts', 15_000, () => r.log.dump());
+  assert.deepEqual(
+    r.log.events.flatMap((e) => (e.type === 'restarting' ? [e.delayMs] : [])).slice(0, 2),
+    [1_000, 2_000],
+  );
+  assert.equal(await shutdownAndWait(r, 'done', 0), 0);
+  assert.equal(r.sup.status()[0]?.state, 'stopped');
+});
+
+test('readiness: ready once its port accepts, with the time it took', { timeout: 30_000 }, async () => {
+  const port = await freePort();
+  const r = start([spec('web.1', childCommand('pid', 'sleep:200', 'listen'), port)]);
+  const line = await r.log.waitForMessage(/^web\.1 listening on :\d+ after \d+ ms$/);
+  assert.ok(line.includes(`:${port} `));
+  assert.deepEqual(r.sup.status().map((s) => [s.state, s.ready, s.port]), [['running', true, port]]);
+  assert.equal(await shutdownAndWait(r, 'done', 0), 0);
+  await assertAllGone(r.log.pids(), 200);
+});
+
+test('two floods: no line lost, duplicated or mangled; each process in order', { timeout: 60_000 }, async () => {
+  const n = 100_000;
+  const r = start([spec('a.1', childCommand(`flood:${n}:A`, 'exit:0')), spec('b.1', childCommand(`flood:${n}:B`, 'exit:0'))], { canDie: ['a', 'b'] });
+  assert.equal(await exitOf(r, 50_000), 0);
+  for (const [name, tag] of [['a.1', 'A'], ['b.1', 'B']] as const) {
+    const lines = r.log.output(name).split('\n');
+    assert.equal(lines.pop(), '', 'ends with a newline');
+    assert.equal(lines.length, n, `${name}: ${lines.length} lines`);
+    const pad = 'p'.repeat(40);
+    for (let i = 0; i < n; i++) {
+      if (lines[i] !== `${tag} ${i + 1} ${pad}`) assert.fail(`${name} line ${i + 1} is ${JSON.stringify(lines[i])}`);
+    }
+  }
+});
+
+test('a partial line does not hold back other processes; it is flushed after idle, then completed', { timeout: 30_000 }, async () => {
+  const r = start([spec('slow.1', childCommand('partial:half-', 'sleep:1500', 'line:rest')), spec('fast.1', childCommand('sleep:300', 'line:fast-line'))]);
+  await r.log.waitForOutput('fast.1', /^fast-line$/m);
+  // fast.1's line came while slow.1 still held its unfinished line.
+  assert.doesNotMatch(r.log.output('slow.1'), /rest/);
+  await r.log.waitForOutput('slow.1', /^half-\nrest\n$/);
+  const slow = r.log.events.filter((e) => e.type === 'output' && e.instance === 'slow.1');
+  assert.deepEqual(slow.map((e) => e.type === 'output' && e.partial), [true, false], 'the idle flush is marked as a cut line');
+  assert.equal(await shutdownAndWait(r, 'done', 0), 0);
+});
+
+test('a 1 MiB line arrives whole, in marked pieces at most', { timeout: 30_000 }, async () => {
+  const size = 1024 * 1024;
+  const r = start([spec('big.1', childCommand(`big:${size}`, 'line:after'))]);
+  const pieces: Buffer[] = [];
+  r.sup.subscribe((e) => {
+    // A piece dozen cut ends in a newline dozen added: drop it to get the child's bytes back.
+    if (e.type === 'output') pieces.push(e.partial ? e.data.subarray(0, e.data.length - 1) : Buffer.from(e.data));
+  });
+  await r.log.waitForOutput('big.1', /after\n$/, 15_000);
+  const bytes = Buffer.concat(pieces);
+  const expected = Buffer.from(`${'x'.repeat(size)}\nafter\n`);
+  assert.ok(bytes.equals(expected), `got ${bytes.length} bytes, expected ${expected.length}; ends ${JSON.stringify(bytes.subarray(-20).toString())}`);
+  assert.equal(await shutdownAndWait(r, 'done', 0), 0);
+});
+
+test('100 instances start and stop cleanly', { timeout: 60_000 }, async () => {
+  const specs = Array.from({ length: 100 }, (_, i) => spec(`idle.${i + 1}`, 'sleep 1000'));
+  const r = start(specs);
+  await waitUntil(() => r.sup.status().every((s) => s.state === 'running'), '100 running', 20_000, () => r.log.dump());
+  const pids = r.sup.status().map((s) => s.pid!);
+  assert.equal(new Set(pids).size, 100);
+  assert.equal(await shutdownAndWait(r, 'done', 0, 30_000), 0);
+  assert.ok(r.sup.status().every((s) => s.state === 'stopped'));
+  await assertAllGone(pids, 200);
+});
+
+test('a failed spawn (missing working directory) is an exit with a clear reason', { timeout: 30_000 }, async () => {
+  const r = start([{ ...spec('web.1', 'echo hi'), cwd: '/nonexistent/dozen-test' }]);
+  assert.equal(await exitOf(r), 127);
+  assert.ok(r.log.messages().some((m) => m.startsWith('web.1 could not be started:')), r.log.dump());
+});

@@ -1,0 +1,36 @@
+// The watchdog, on its own: when its pipe closes (here: the process holding it is SIGKILLed),
+// it SIGKILLs every group still registered, and only those.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { isPidAlive } from '../../src/platform/proc.js';
+import { assertAllGone, waitUntil } from '../fixtures/harness.js';
+
+const HOLDER = fileURLToPath(new URL('./watchdog-holder.js', import.meta.url));
+
+test('when its owner dies by SIGKILL, registered groups die; unregistered ones live', { timeout: 15_000 }, async () => {
+  const holder = spawn(process.execPath, [HOLDER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  holder.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const seen: number[] = [];
+  try {
+    const line = await waitUntil(() => out.match(/^kept (\d+) (\d+) (\d+) spared (\d+) watchdog (\d+)$/m) ?? undefined, 'the holder to report', 10_000, () => out);
+    const [kept1, kept2, grandchild, spared, watchdog] = line.slice(1).map(Number) as [number, number, number, number, number];
+    seen.push(kept1, kept2, grandchild, spared, watchdog);
+    assert.ok([kept1, kept2, grandchild, spared, watchdog].every((pid) => isPidAlive(pid)));
+    holder.kill('SIGKILL');
+    await assertAllGone([kept1, kept2, grandchild, watchdog], 1_500);
+    assert.equal(isPidAlive(spared), true, 'an unregistered group is left alone');
+    process.kill(-spared, 'SIGKILL');
+    await assertAllGone([spared], 1_500);
+  } finally {
+    for (const pid of seen) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    }
+  }
+});

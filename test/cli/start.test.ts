@@ -125,11 +125,21 @@ test('after kill -9 of dozen, no process it started survives (children and grand
   await assertAllGone([...pids, ...shellGroup], 1_500);
 });
 
-test('100 instances start and stop cleanly, dozen staying small', { timeout: 90_000 }, async () => {
-  const a = await app('idle: sleep 1000\n');
-  const run = startCli(['start', '--no-timestamp', '-m', 'idle=100', '-d', a.dir]);
-  await run.waitForOutput(/idle\.100 started pid \d+/, 30_000);
+/** dozen's resident memory once `idle=N` instances have started. */
+async function rssWith(a: TempApp, n: number): Promise<{ rssKb: number; run: Running }> {
+  const run = startCli(['start', '--no-timestamp', '-m', `idle=${n}`, '-d', a.dir]);
+  await run.waitForOutput(new RegExp(`idle\\.${n} started pid \\d+`), 30_000);
   const rssKb = Number(readFileSync(`/proc/${run.pid}/status`, 'latin1').match(/^VmRSS:\s+(\d+) kB$/m)![1]);
+  return { rssKb, run };
+}
+
+test('100 instances start and stop cleanly; 99 more instances cost dozen little memory', { timeout: 90_000 }, async () => {
+  const a = await app('idle: sleep 1000\n');
+  const one = await rssWith(a, 1);
+  one.run.signal('SIGTERM');
+  assert.equal((await exitOf(one.run)).code, 143);
+
+  const { rssKb, run } = await rssWith(a, 100);
   const pids = pidsIn(run.stdout());
   assert.equal(pids.length, 100);
   run.signal('SIGTERM');
@@ -137,7 +147,8 @@ test('100 instances start and stop cleanly, dozen staying small', { timeout: 90_
   assert.equal(result.code, 143, result.stdout.slice(-2000) + result.stderr);
   assert.equal(result.stdout.match(/was terminated by SIGTERM/g)?.length, 100);
   await assertAllGone(pids, 500);
-  assert.ok(rssKb < 80 * 1024, `dozen's RSS with 100 processes: ${Math.round(rssKb / 1024)} MB`);
+  const growthMb = (rssKb - one.rssKb) / 1024;
+  assert.ok(growthMb < 20, `RSS with 1 instance ${Math.round(one.rssKb / 1024)} MB, with 100 ${Math.round(rssKb / 1024)} MB`);
 });
 
 test('--can-die lets those exit; dozen exits when none is left, with the first failure', { timeout: 60_000 }, async () => {

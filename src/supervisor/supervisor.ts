@@ -279,7 +279,9 @@ class FormationDriver implements Supervisor {
       spec,
       env: this.childEnv(spec),
       onOutput: (stream, data, partial) => {
-        this.emit({ type: 'output', at: this.clock.now(), instance: spec.name, stream, data, partial });
+        // The hot path: one event per read, straight to the listeners (output carries no message).
+        const event: SupervisorEvent = { type: 'output', at: this.clock.now(), instance: spec.name, stream, data, partial };
+        for (const listener of this.listeners) listener(event);
       },
       onExit: (outcome) => {
         if (run !== slot.run) return;

@@ -1,21 +1,34 @@
-// The flood's records and how to check a manager's output for them. Each record is
-// `<name> <8-digit number> <PAD>` (60 bytes with its newline). A manager may put any prefix
-// before a record; an output line is intact when it ends with exactly one whole record and its
-// prefix holds no piece of another. Split/spliced = output lines holding a piece of a record
-// without being one intact record; lost = records of which not even the number appears anywhere.
+// The flood's records and how to check a manager's output for them. A record is
+// `<name> <8-digit n> ` followed by `<name><n>.` five times (61 bytes, 62 with its newline), so
+// every record differs from every other one: a line glued from two records cannot pass for one.
+// A manager may put any prefix before a record. An output line is intact when it ends with exactly
+// one whole record and its prefix holds no piece of another. Split/spliced = output lines holding
+// a piece of a record without being one intact record; lost = records whose number appears
+// nowhere, not even in a piece.
 
-export const PAD = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUV';
-const RECORD_LENGTH = 1 + 1 + 8 + 1 + PAD.length;
+const REPEAT = 5;
 
-/** A shell command printing `count` records named `name` (mawk or gawk: fast, no Node start-up). */
-export function floodCommand(name: string, count: number): string {
-  return `awk -v n=${count} 'BEGIN { for (i = 1; i <= n; i++) printf "${name} %08d ${PAD}\\n", i }'`;
+export function record(name: string, n: number): string {
+  const num = String(n).padStart(8, '0');
+  return `${name} ${num} ${`${name}${num}.`.repeat(REPEAT)}`;
 }
 
-// A piece of a record: its number, or 6 letters in a row of the pad.
-const PIECE = new RegExp(`\\d{8}|${Array.from({ length: PAD.length - 5 }, (_, i) => PAD.slice(i, i + 6)).join('|')}`);
-const RECORD_HEAD = /^([a-z]) (\d{8}) $/;
-const NUMBERED = /([a-z]) (\d{8})/g;
+const RECORD_LENGTH = record('a', 1).length;
+
+/** A shell command printing records 1..count named `name` (awk: fast, no interpreter start-up). */
+export function floodCommand(name: string, count: number): string {
+  const fmt = `%s %08d ${'%s%08d.'.repeat(REPEAT)}\\n`;
+  const args = Array.from({ length: REPEAT + 1 }, () => `"${name}", i`).join(', ');
+  return `awk -v n=${count} 'BEGIN { for (i = 1; i <= n; i++) printf "${fmt}", ${args} }'`;
+}
+
+/**
+ * A piece of a record: 8 digits in a row, or the seam between two repeats (`4.a0`). Any piece of
+ * more than a dozen bytes holds one; pids, ports and times in a manager's own lines do not.
+ */
+const PIECE = /\d{8}|\d\.[a-z]\d/;
+const RECORD_HEAD = /^([a-z]) (\d{8}) /;
+const NUMBERED = /([a-z]) ?(\d{8})/g;
 
 export interface FloodCheck {
   intact: number;
@@ -34,18 +47,19 @@ export function checkFlood(output: string, names: string[], count: number): Floo
   let intact = 0;
   let bad = 0;
   for (const line of output.split('\n')) {
-    if (line.endsWith(PAD) && line.length >= RECORD_LENGTH) {
+    if (line.length >= RECORD_LENGTH) {
+      const tail = line.slice(line.length - RECORD_LENGTH);
       const rest = line.slice(0, line.length - RECORD_LENGTH);
-      const head = RECORD_HEAD.exec(line.slice(line.length - RECORD_LENGTH, line.length - PAD.length));
+      const head = RECORD_HEAD.exec(tail);
       const marks = head ? seen.get(head[1]!) : undefined;
       const n = head ? Number(head[2]) : 0;
-      if (head && marks && n >= 1 && n <= count && (rest === '' || /\s$/.test(rest)) && !PIECE.test(rest)) {
+      if (head && marks && n >= 1 && n <= count && tail === record(head[1]!, n) && (rest === '' || /\s$/.test(rest)) && !PIECE.test(rest)) {
         marks[n] = marks[n] === BROKEN ? 1 : Math.min(marks[n]! + 1, 254);
         intact++;
         continue;
       }
     }
-    if (!PIECE.test(line)) continue; // the manager's own line
+    if (!PIECE.test(line)) continue; // one of the manager's own lines
     bad++;
     // The numbers visible in a broken line are not lost, only mangled.
     for (const m of line.matchAll(NUMBERED)) {

@@ -68,6 +68,21 @@ function procfile(dir: string, app: App): void {
 
 const portEnv = (app: App): Record<string, string> => (app.port === undefined ? {} : { PORT: String(app.port) });
 
+function dozen(id: string, label: string, extra: string[]): Manager {
+  return {
+    id,
+    label,
+    install: 'npm run build',
+    detect: () => (existsSync(DOZEN_MAIN) ? versionOf(process.execPath, [DOZEN_MAIN, '--version']) : undefined),
+    prepare(dir, app) {
+      procfile(dir, app);
+      const argv = [process.execPath, DOZEN_MAIN, 'start', '-f', 'Procfile', '--can-die', app.procs.map((p) => p.name).join(','), ...extra];
+      if (app.port !== undefined) argv.push('-p', String(app.port));
+      return { argv };
+    },
+  };
+}
+
 export const MANAGERS: Manager[] = [
   {
     id: 'sh',
@@ -81,18 +96,9 @@ export const MANAGERS: Manager[] = [
       return { argv: ['sh', 'run.sh'], env: portEnv(app) };
     },
   },
-  {
-    id: 'dozen',
-    label: 'dozen',
-    install: 'npm run build',
-    detect: () => (existsSync(DOZEN_MAIN) ? versionOf(process.execPath, [DOZEN_MAIN, '--version']) : undefined),
-    prepare(dir, app) {
-      procfile(dir, app);
-      const argv = [process.execPath, DOZEN_MAIN, 'start', '-f', 'Procfile', '--can-die', app.procs.map((p) => p.name).join(',')];
-      if (app.port !== undefined) argv.push('-p', String(app.port));
-      return { argv };
-    },
-  },
+  dozen('dozen', 'dozen', []),
+  // The same without the searchable log store (its SQLite writer thread), to show what it costs.
+  dozen('dozen-no-store', 'dozen --no-log-store', ['--no-log-store']),
   {
     id: 'foreman',
     label: 'foreman (Ruby)',
@@ -170,5 +176,3 @@ export const MANAGERS: Manager[] = [
   },
 ];
 
-/** The peers (everything but dozen and the sh limit). */
-export const isPeer = (m: Manager): boolean => m.id !== 'dozen' && m.id !== 'sh';

@@ -58,7 +58,7 @@ const ratio = (a: number, b: number): string => (Number.isFinite(a) && Number.is
 function fastestPeer(results: Results, metric: Metric, ids: string[]): { id: string; value: number } | undefined {
   let best: { id: string; value: number } | undefined;
   for (const id of ids) {
-    if (id === 'sh' || id === 'dozen') continue;
+    if (id === 'sh' || id.startsWith('dozen')) continue;
     const v = med(results.get(metric)?.get(id));
     if (!Number.isNaN(v) && (best === undefined || v < best.value)) best = { id, value: v };
   }

@@ -2,7 +2,7 @@
 // folder and a unique token in every command line, so its processes can be found in /proc,
 // measured, and killed afterwards whatever the manager did with them.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -50,9 +50,12 @@ function newRun(): { dir: string; token: string } {
   return { dir, token };
 }
 
-function launch(manager: Manager, app: App, dir: string, token: string, stdout: 'file' | 'pipe'): Running {
+/** Starts the manager in `dir`, its stdout to out.txt, its stderr to err.txt. */
+function launch(manager: Manager, app: App, dir: string, token: string): Running {
   const launchSpec = manager.prepare(dir, app);
-  const outFd = stdout === 'file' ? openSync(join(dir, 'out.txt'), 'w') : 'pipe';
+  // A file, not a socket: supervisord cannot reopen a socket as /dev/stdout (ENXIO). In append
+  // mode, so that its own log lines cannot overwrite what its programs appended.
+  const outFd = openSync(join(dir, 'out.txt'), 'a');
   const errFd = openSync(join(dir, 'err.txt'), 'w');
   const env: NodeJS.ProcessEnv = { ...process.env, ...launchSpec.env };
   delete env.FORCE_COLOR;
@@ -62,7 +65,7 @@ function launch(manager: Manager, app: App, dir: string, token: string, stdout: 
     stdio: ['ignore', outFd, errFd],
     detached: true, // its own group: the harness can clean up after it
   });
-  if (typeof outFd === 'number') closeSync(outFd);
+  closeSync(outFd);
   closeSync(errFd);
   let done = false;
   const exited = new Promise<number>((resolve, reject) => {
@@ -155,7 +158,7 @@ export async function flood(manager: Manager, opts: ScenarioOptions): Promise<Me
     })),
   };
   const t0 = performance.now();
-  const run = launch(manager, app, dir, token, 'file');
+  const run = launch(manager, app, dir, token);
   return guarded(run, async () => {
     if (DAEMONS.has(manager.id)) {
       await waitFor('both floods to finish', () => names.every((n) => existsSync(join(dir, `done.${n}`))), 300_000);
@@ -175,7 +178,7 @@ export async function webReady(manager: Manager): Promise<Measurement> {
   writeServer(dir);
   const app: App = { procs: [{ name: 'web', command: `${process.execPath} ${dir}/server.cjs ${token}` }], port };
   const t0 = performance.now();
-  const run = launch(manager, app, dir, token, 'file');
+  const run = launch(manager, app, dir, token);
   return guarded(run, async () => {
     await waitFor(`port ${port} to accept`, async () => !run.hasExited() && (await accepts(port)), 30_000, 5);
     return { value: performance.now() - t0 };
@@ -194,7 +197,7 @@ export async function shutdown(manager: Manager): Promise<Measurement> {
     ],
     port,
   };
-  const run = launch(manager, app, dir, token, 'file');
+  const run = launch(manager, app, dir, token);
   return guarded(run, async () => {
     await waitFor(`port ${port} to accept`, () => accepts(port), 30_000, 20);
     await waitFor('the worker to run', () => sleepers(token) >= 1, 30_000, 50);
@@ -215,21 +218,19 @@ export async function idle(manager: Manager, n: number): Promise<{ startMs: Meas
     procs: Array.from({ length: n }, (_, i) => ({ name: `p${i + 1}`, command: `echo ${marker} ${i + 1}; exec sleep ${token}` })),
   };
   const t0 = performance.now();
-  const run = launch(manager, app, dir, token, 'pipe');
-  let seen = 0;
-  let tail = '';
-  let allSeenAt = 0;
-  run.child.stdout!.on('data', (buf: Buffer) => {
-    const lines = (tail + buf.toString('latin1')).split('\n');
-    tail = lines.pop()!;
-    for (const line of lines) if (line.includes(marker)) seen++;
-    if (seen >= n && allSeenAt === 0) allSeenAt = performance.now();
-  });
+  const run = launch(manager, app, dir, token);
+  const ready = new ReadyCounter(join(dir, 'out.txt'), marker);
   return guarded(run, async () => {
-    await waitFor(`${n} processes to print their line (${seen} so far)`, () => allSeenAt > 0, 120_000);
+    try {
+      await waitFor(`${n} processes to print their line`, () => ready.count() >= n, 60_000, 5);
+    } finally {
+      ready.close();
+    }
+    const allSeenAt = performance.now();
     await sleep(1000); // let the manager settle before reading its memory
     const table = readProcTable();
-    const own = liveTree(run.pid, table).filter((p) => !cmdline(p.pid).includes(token));
+    // The manager and its helpers; the apps (and their shells) carry the token.
+    const own = liveTree(run.pid, table).filter((p) => p.pid === run.pid || !cmdline(p.pid).includes(token));
     const kib = own.reduce((sum, p) => sum + rssKiB(p.pid), 0);
     return { startMs: { value: allSeenAt - t0 }, rssMiB: { value: kib / 1024 } };
   });
@@ -241,16 +242,48 @@ export async function survivors(manager: Manager): Promise<Measurement> {
   const app: App = {
     procs: ['a', 'b'].map((name) => ({ name, command: `sleep ${token} & wait` })),
   };
-  const run = launch(manager, app, dir, token, 'file');
+  const run = launch(manager, app, dir, token);
   return guarded(run, async () => {
     await waitFor('both processes and their grandchildren to run', () => sleepers(token) >= 2, 30_000, 50);
     await sleep(500);
-    const before = tokenPids(token).length;
+    const before = tokenPids(token).filter((pid) => pid !== run.pid).length;
     signal(run.pid, 'SIGKILL');
     await within('the manager to die', run.exited, 10_000);
     await sleep(2000);
     return { value: tokenPids(token).length, of: before };
   });
+}
+
+/** Counts the processes that printed `<marker> <n>` in a growing file, reading only what was added. */
+class ReadyCounter {
+  private offset = 0;
+  private readonly seen = new Set<string>();
+  private tail = '';
+  private readonly fd: number;
+  private readonly pattern: RegExp;
+  constructor(path: string, marker: string) {
+    this.fd = openSync(path, 'r');
+    // At the end of the line: a manager echoing the command line does not count.
+    this.pattern = new RegExp(`${marker} (\\d+)\\s*$`);
+  }
+  count(): number {
+    const buf = Buffer.alloc(65536);
+    for (;;) {
+      const n = readSync(this.fd, buf, 0, buf.length, this.offset);
+      if (n === 0) break;
+      this.offset += n;
+      const lines = (this.tail + buf.toString('latin1', 0, n)).split('\n');
+      this.tail = lines.pop()!;
+      for (const line of lines) {
+        const m = this.pattern.exec(line);
+        if (m) this.seen.add(m[1]!);
+      }
+    }
+    return this.seen.size;
+  }
+  close(): void {
+    closeSync(this.fd);
+  }
 }
 
 /** How many `sleep <token>` processes run. */

@@ -1,8 +1,11 @@
 // Helper process for watchdog.test.ts: starts a watchdog, three process groups (one with a
 // grandchild), registers two, registers then unregisters the third, reports the pids, and
-// waits to be SIGKILLed.
+// waits to be SIGKILLed. Run with --hold.
 import { spawn } from 'node:child_process';
 import { startWatchdog } from '../../src/platform/watchdog.js';
+
+// `node --test dist/test/` runs every file under test/ as a test file: without --hold, do nothing.
+if (!process.argv.includes('--hold')) process.exit(0);
 
 const watchdog = startWatchdog();
 const group = (script: string) => spawn('/bin/sh', ['-c', script], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });

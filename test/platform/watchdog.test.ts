@@ -10,7 +10,7 @@ import { assertAllGone, waitUntil } from '../fixtures/harness.js';
 const HOLDER = fileURLToPath(new URL('./watchdog-holder.js', import.meta.url));
 
 test('when its owner dies by SIGKILL, registered groups die; unregistered ones live', { timeout: 15_000 }, async () => {
-  const holder = spawn(process.execPath, [HOLDER], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const holder = spawn(process.execPath, [HOLDER, '--hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   holder.stdout.on('data', (b: Buffer) => (out += b.toString()));
   const seen: number[] = [];

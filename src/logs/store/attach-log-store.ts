@@ -87,6 +87,9 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     switch (m.type) {
       case 'opened':
         return;
+      case 'notice':
+        warn(m.text, 'warn');
+        return;
       case 'committed':
         busy = false;
         opts.onCommit?.({ lastId: m.lastId, lines: m.lines });

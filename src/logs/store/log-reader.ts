@@ -8,7 +8,7 @@
 // was killed mid-flood) is indexed into the store first.
 import { DozenError } from '../../errors.js';
 import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
-import { openStoreForReading, openStoreForWriting, storePath, type Db } from './store-db.js';
+import { instanceTag, openStoreForReading, openStoreForWriting, storePath, typeTag, type Db } from './store-db.js';
 import { splitLines, StoreWriter } from './store-writer.js';
 import { DEFAULT_RETENTION } from './retention.js';
 import type { LogSource, StoredLine } from './stored-line.js';
@@ -158,15 +158,19 @@ export class LogReader {
       out = this.matchInMemory(lines, search).slice(0, limit);
     }
     if (out.length >= limit || first > indexedTo) return out;
-    // Line numbers from the index, newest first; each is looked up in its chunk (chunk-level
-    // filters in SQL, cached: consecutive hits are mostly in the same chunk).
+    const tags = this.tagFilter(q);
+    if (tags === undefined) return out;
+    // Line numbers from the index, newest first, already restricted to --ps/--source by the
+    // index's `ps` column; each is looked up in its chunk (cached: consecutive hits are mostly
+    // in the same chunk) where the chunk-level conditions are checked once more.
     const chunkOf = this.db.prepare(`SELECT ${COLUMNS} FROM chunks c WHERE c.id = (SELECT max(id) FROM chunks WHERE id <= ?) AND ${w.sql}`);
     const hi = Math.min(last, indexedTo);
     return this.withFtsQuery(search, (fts) => {
       const found: StoredLine[] = [];
       let chunk: { lo: number; hi: number; lines: StoredLine[] | undefined } | undefined;
       const ids = this.db.prepare('SELECT rowid FROM lines_fts WHERE lines_fts MATCH ? AND rowid BETWEEN ? AND ? ORDER BY rowid DESC').pluck();
-      for (const id of ids.iterate(fts, first, hi) as IterableIterator<number>) {
+      const match = tags === '' ? `text : (${fts})` : `text : (${fts}) AND ps : (${tags})`;
+      for (const id of ids.iterate(match, first, hi) as IterableIterator<number>) {
         if (!chunk || id < chunk.lo || id > chunk.hi) {
           const row = chunkOf.get(id, ...w.params) as ChunkRow | undefined;
           // Not matching the chunk filters: remember the miss for the lines of this chunk.
@@ -179,6 +183,28 @@ export class LogReader {
       }
       return out.concat(found);
     });
+  }
+
+  /**
+   * The FTS expression over the `ps` column for --ps and --source ('' for neither); undefined
+   * when no instance matches the --ps glob, so nothing can match.
+   */
+  private tagFilter(q: LogQuery): string | undefined {
+    const parts: string[] = [];
+    if (q.ps !== undefined) {
+      let tags: string[];
+      if (!/[*?[]/.test(q.ps)) {
+        tags = [instanceTag(q.ps), typeTag(q.ps)];
+      } else {
+        const glob = q.ps.replace(/\[!/g, '[^');
+        const names = this.db.prepare('SELECT instance FROM instances WHERE instance GLOB ? OR type GLOB ?').pluck().all(glob, glob) as string[];
+        if (names.length === 0) return undefined;
+        tags = names.map(instanceTag);
+      }
+      parts.push(`(${tags.join(' OR ')})`);
+    }
+    if (q.source !== undefined) parts.push(`s${q.source}`);
+    return parts.join(' AND ');
   }
 
   /** Lines (oldest first) that match `search`, newest first, via the temporary FTS5 table. */

@@ -22,6 +22,7 @@ export interface StoreWorkerData {
 export type ToWorker = { type: 'batch'; batch: Batch } | { type: 'close' };
 export type FromWorker =
   | { type: 'opened' }
+  | { type: 'notice'; text: string }
   | { type: 'committed'; lastId: number; lines: number }
   | { type: 'closed' }
   | { type: 'failed'; message: string };
@@ -43,7 +44,7 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   let writer: StoreWriter;
   let db: ReturnType<typeof openStoreForWriting>;
   try {
-    db = openStoreForWriting(data.dbPath);
+    db = openStoreForWriting(data.dbPath, (text) => send({ type: 'notice', text }));
     writer = new StoreWriter(db, data.retention);
   } catch (err) {
     send({ type: 'failed', message: `cannot open ${data.dbPath}: ${(err as Error).message}` });

@@ -1,7 +1,7 @@
 // The write side of the store: batches of chunks in, one row per chunk out; FTS indexing and
 // retention pruning in small slices. Synchronous and single-threaded: it runs inside the store
 // worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
-import type { Db } from './store-db.js';
+import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
 import { typeOfInstance, type LogSource } from './stored-line.js';
@@ -59,6 +59,9 @@ interface ChunkRow {
   id: number;
   lines: number;
   ts: number;
+  instance: string;
+  type: string;
+  source: string;
   text: string;
 }
 
@@ -77,6 +80,9 @@ export class StoreWriter {
   private readonly ftsDelete;
   private readonly oldest;
   private readonly deleteChunk;
+  private readonly addInstance;
+  /** Instances already in `instances` (this connection's view). */
+  private readonly known = new Set<string>();
 
   constructor(
     private readonly db: Db,
@@ -89,11 +95,12 @@ export class StoreWriter {
     this.setNextLine = db.prepare("UPDATE meta SET value = ? WHERE key = 'next_line'");
     this.getIndexedTo = db.prepare("SELECT value FROM meta WHERE key = 'fts_indexed_to'").pluck();
     this.setIndexedTo = db.prepare("UPDATE meta SET value = ? WHERE key = 'fts_indexed_to'");
-    this.chunksAfter = db.prepare('SELECT id, lines, ts, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
-    this.ftsInsert = db.prepare('INSERT INTO lines_fts(rowid, text) VALUES (?, ?)');
-    // A contentless FTS5 index must be told the old text of a line it forgets.
-    this.ftsDelete = db.prepare("INSERT INTO lines_fts(lines_fts, rowid, text) VALUES ('delete', ?, ?)");
-    this.oldest = db.prepare('SELECT id, lines, ts, text FROM chunks ORDER BY id LIMIT ?');
+    this.chunksAfter = db.prepare('SELECT id, lines, ts, instance, type, source, text FROM chunks WHERE id > ? ORDER BY id LIMIT ?');
+    this.ftsInsert = db.prepare('INSERT INTO lines_fts(rowid, text, ps) VALUES (?, ?, ?)');
+    // A contentless FTS5 index must be told the old values of a line it forgets.
+    this.ftsDelete = db.prepare("INSERT INTO lines_fts(lines_fts, rowid, text, ps) VALUES ('delete', ?, ?, ?)");
+    this.oldest = db.prepare('SELECT id, lines, ts, instance, type, source, text FROM chunks ORDER BY id LIMIT ?');
+    this.addInstance = db.prepare('INSERT OR IGNORE INTO instances(instance, type) VALUES (?, ?)');
     this.deleteChunk = db.prepare('DELETE FROM chunks WHERE id = ?');
   }
 
@@ -113,6 +120,10 @@ export class StoreWriter {
         const lines = countLines(text);
         if (lines === 0) continue;
         this.insert.run(next, lines, c.tsUs, c.instance, typeOfInstance(c.instance), c.source, c.stream, text);
+        if (!this.known.has(c.instance)) {
+          this.addInstance.run(c.instance, typeOfInstance(c.instance));
+          this.known.add(c.instance);
+        }
         next += lines;
         total += lines;
       }
@@ -130,7 +141,8 @@ export class StoreWriter {
         const rows = this.chunksAfter.all(from, 64) as ChunkRow[];
         if (rows.length === 0) break;
         for (const row of rows) {
-          splitLines(row.text).forEach((line, i) => this.ftsInsert.run(row.id + i, line));
+          const tags = ftsTags(row.instance, row.type, row.source);
+          splitLines(row.text).forEach((line, i) => this.ftsInsert.run(row.id + i, line, tags));
           from = row.id + row.lines - 1;
           done += row.lines;
           if (done >= max) break;
@@ -161,7 +173,10 @@ export class StoreWriter {
         if (deleted >= PRUNE_SLICE) break;
         const expired = row.id + row.lines - 1 <= beyondCount || row.ts < cutoffUs;
         if (!expired) break; // ts grows with id: nothing after this one is due either
-        if (row.id <= indexedTo) splitLines(row.text).forEach((line, i) => this.ftsDelete.run(row.id + i, line));
+        if (row.id <= indexedTo) {
+          const tags = ftsTags(row.instance, row.type, row.source);
+          splitLines(row.text).forEach((line, i) => this.ftsDelete.run(row.id + i, line, tags));
+        }
         this.deleteChunk.run(row.id);
         deleted += row.lines;
       }

@@ -112,6 +112,23 @@ test('--search: FTS5 words, phrases, prefixes, boolean operators, NEAR, and filt
   });
 });
 
+test('--search with --ps globs and --source: the index restricts hits to them', () => {
+  withStore((run) => {
+    assert.deepEqual(run({ search: 'database', ps: 'w*' }), texts(1, 6));
+    assert.deepEqual(run({ search: 'database', ps: 'web.[!1]' }), texts(1));
+    assert.deepEqual(run({ search: 'database', ps: 'clock.*' }), texts(9));
+    assert.deepEqual(run({ search: 'database', ps: 'nomatch*' }), []);
+    assert.deepEqual(run({ search: 'database', ps: 'nomatch' }), []);
+    assert.deepEqual(run({ search: 'database', source: 'dozen' }), []);
+    assert.deepEqual(run({ search: 'exited OR SIGTERM', source: 'dozen' }), texts(4, 5));
+    assert.deepEqual(run({ search: 'exited OR SIGTERM', source: 'dozen', ps: 'web' }), texts(4));
+    assert.deepEqual(run({ search: 'GET', ps: 'web.1*', num: '1' }), texts(8));
+    // The index's own tags are not words of the lines.
+    assert.deepEqual(run({ search: 'sapp' }), []);
+    assert.deepEqual(run({ search: 'sdozen' }), []);
+  });
+});
+
 test('--search: punctuation that is not FTS5 syntax is searched as words', () => {
   withStore((run) => {
     assert.deepEqual(run({ search: 'user-42' }), texts(2));

@@ -71,6 +71,8 @@ interface Slot {
   watch: PortWatch | undefined;
   isRelease: boolean;
   removed: boolean;
+  /** Another program held its port when the formation started: readiness cannot be told. */
+  portTaken: boolean;
 }
 
 interface Waiter {
@@ -170,7 +172,19 @@ class FormationDriver implements Supervisor {
       this.shutdown('nothing to run', 0);
       return;
     }
-    for (const slot of [...this.slots.values()]) this.dispatch(slot, { type: 'start' });
+    // A port another program already listens on would make readiness lie ("listening" at once):
+    // probe every port first (in parallel, a few ms), warn, and do not watch those.
+    const slots = [...this.slots.values()];
+    const probes = slots.map((slot) => (slot.spec.port === undefined ? false : this.probe(slot.spec.port)));
+    void Promise.all(probes).then((taken) => {
+      if (this.phase !== 'running') return;
+      slots.forEach((slot, i) => {
+        if (!taken[i] || slot.removed) return;
+        slot.portTaken = true;
+        this.say('warn', `port ${slot.spec.port} is already in use by another program: ${slot.spec.name} will not be able to listen on it`, slot.spec.name);
+      });
+      for (const slot of slots) if (!slot.removed) this.dispatch(slot, { type: 'start' });
+    });
   }
 
   private stopFormation(reason: string, exitCode: number): void {
@@ -245,7 +259,7 @@ class FormationDriver implements Supervisor {
       case 'clear-timer':
         return this.clearTimer(slot, effect.timer);
       case 'watch-port': {
-        const port = slot.spec.port;
+        const port = slot.portTaken ? undefined : slot.spec.port;
         slot.watch?.stop();
         // Instances held in `starting` are polled briskly (a rolling restart waits on them);
         // the others (workers given a PORT they may never bind) gently, to stay cheap at 100.
@@ -459,7 +473,7 @@ class FormationDriver implements Supervisor {
   }
 
   private newSlot(spec: ProcessSpec, isRelease: boolean): Slot {
-    return { spec, inst: newInstance(), child: undefined, run: 0, timers: {}, watch: undefined, isRelease, removed: false };
+    return { spec, inst: newInstance(), child: undefined, run: 0, timers: {}, watch: undefined, isRelease, removed: false, portTaken: false };
   }
 
   private allSlots(): Slot[] {

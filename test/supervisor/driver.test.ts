@@ -8,12 +8,15 @@ import { createSupervisor, type SupervisorOptions } from '../../src/supervisor/s
 import { FakeWorld } from './fake-spawner.js';
 import { ManualClock } from './manual-clock.js';
 
+/** Let promise callbacks (probe results, awaited handle calls) run. */
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+
 function spec(name: string, port?: number): ProcessSpec {
   const [type = name, index = '1'] = name.split('.');
   return { name, type, index: Number(index), command: `run ${name}`, port, env: {}, cwd: '/app' };
 }
 
-function rig(specs: ProcessSpec[], opts: Partial<SupervisorOptions> = {}) {
+async function rig(specs: ProcessSpec[], opts: Partial<SupervisorOptions> = {}) {
   const clock = new ManualClock();
   const world = new FakeWorld(clock);
   const openPorts = new Set<number>();
@@ -30,14 +33,13 @@ function rig(specs: ProcessSpec[], opts: Partial<SupervisorOptions> = {}) {
   let code: number | undefined;
   const running = sup.run().then((c) => (code = c));
   const messages = () => events.flatMap((e) => (e.type === 'message' ? [e.text] : []));
+  await settle(); // the port check before the first spawn
   return { clock, world, openPorts, events, sup, running, messages, code: () => code };
 }
 
-/** Let promise callbacks (probe results, awaited handle calls) run. */
-const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 test('default rule: one exit stops all at once with SIGTERM, dozen exits with its code', async () => {
-  const r = rig([spec('web.1', 5000), spec('worker.1')]);
+  const r = await rig([spec('web.1', 5000), spec('worker.1')]);
   assert.deepEqual(r.world.children.map((c) => c.name), ['web.1', 'worker.1']);
   r.clock.advance(2_000);
   r.world.last('worker.1').exit({ reason: 'exit-code', code: 3 });
@@ -51,7 +53,7 @@ test('default rule: one exit stops all at once with SIGTERM, dozen exits with it
 });
 
 test('SIGTERM, then SIGKILL at the timeout for a child that ignores it', async () => {
-  const r = rig([spec('a.1'), spec('b.1')], { timeoutMs: 5_000 });
+  const r = await rig([spec('a.1'), spec('b.1')], { timeoutMs: 5_000 });
   r.world.last('a.1').reactions.SIGTERM = { type: 'ignore' };
   const shut = r.sup.shutdown('received SIGTERM', 143);
   const started = r.clock.now();
@@ -68,7 +70,7 @@ test('SIGTERM, then SIGKILL at the timeout for a child that ignores it', async (
 });
 
 test('the kill timer is cancelled when the child exits in time', async () => {
-  const r = rig([spec('a.1')], { timeoutMs: 5_000 });
+  const r = await rig([spec('a.1')], { timeoutMs: 5_000 });
   r.world.last('a.1').reactions.SIGTERM = { type: 'exit-after', ms: 1_000 };
   const shut = r.sup.shutdown('quit', 0);
   r.clock.advance(1_020);
@@ -79,7 +81,7 @@ test('the kill timer is cancelled when the child exits in time', async () => {
 });
 
 test('a second Ctrl-C SIGKILLs at once', async () => {
-  const r = rig([spec('a.1'), spec('b.1')]);
+  const r = await rig([spec('a.1'), spec('b.1')]);
   for (const c of r.world.children) c.reactions.SIGTERM = { type: 'ignore' };
   void r.sup.shutdown('received SIGINT', 130);
   r.clock.advance(100);
@@ -90,7 +92,7 @@ test('a second Ctrl-C SIGKILLs at once', async () => {
 });
 
 test('restart always: backoff 1, 2, 4 ... 30 s, gives up after 10 fast exits, then the default rule', async () => {
-  const r = rig([spec('crash.1'), spec('web.1', 5000)], { restart: 'always' });
+  const r = await rig([spec('crash.1'), spec('web.1', 5000)], { restart: 'always' });
   const exits: number[] = [];
   for (let i = 0; i < 10; i++) {
     r.clock.advance(100);
@@ -110,7 +112,7 @@ test('restart always: backoff 1, 2, 4 ... 30 s, gives up after 10 fast exits, th
 });
 
 test('restart schedule is exactly the backoff, and a long run resets it', async () => {
-  const r = rig([spec('crash.1')], { restart: 'on-failure' });
+  const r = await rig([spec('crash.1')], { restart: 'on-failure' });
   const spawns: number[] = [];
   const exitAfter = (ms: number) => {
     spawns.push(r.clock.now());
@@ -139,7 +141,7 @@ test('restart schedule is exactly the backoff, and a long run resets it', async 
 });
 
 test('can-die: those types exit alone; with none left dozen exits with the first failure', async () => {
-  const r = rig([spec('a.1'), spec('b.1'), spec('c.1')], { canDie: ['a', 'b', 'c'] });
+  const r = await rig([spec('a.1'), spec('b.1'), spec('c.1')], { canDie: ['a', 'b', 'c'] });
   r.world.last('b.1').exit({ reason: 'exit-code', code: 0 });
   r.world.last('a.1').exit({ reason: 'exit-code', code: 5 });
   assert.equal(r.world.signals.length, 0, 'nobody was stopped');
@@ -148,7 +150,7 @@ test('can-die: those types exit alone; with none left dozen exits with the first
   r.clock.advance(10);
   assert.equal(await r.running, 5);
 
-  const clean = rig([spec('a.1'), spec('b.1')], { canDie: ['a', 'b'] });
+  const clean = await rig([spec('a.1'), spec('b.1')], { canDie: ['a', 'b'] });
   clean.world.last('a.1').exit({ reason: 'exit-code', code: 0 });
   clean.world.last('b.1').exit({ reason: 'exit-code', code: 0 });
   clean.clock.advance(10);
@@ -156,11 +158,12 @@ test('can-die: those types exit alone; with none left dozen exits with the first
 });
 
 test('release runs first; the formation starts only after it succeeds', async () => {
-  const r = rig([spec('web.1', 5000)], { release: spec('release') });
+  const r = await rig([spec('web.1', 5000)], { release: spec('release') });
   assert.deepEqual(r.world.children.map((c) => c.name), ['release']);
   r.world.last('release').print('migrating\n');
   r.world.last('release').exit({ reason: 'exit-code', code: 0 });
   r.clock.advance(10);
+  await settle(); // the port check
   assert.deepEqual(r.world.children.map((c) => c.name), ['release', 'web.1']);
   assert.ok(r.events.some((e) => e.type === 'output' && e.instance === 'release' && e.data.toString() === 'migrating\n'));
   void r.sup.shutdown('done', 0);
@@ -169,7 +172,7 @@ test('release runs first; the formation starts only after it succeeds', async ()
 });
 
 test('a failing release aborts with its exit code and starts nothing', async () => {
-  const r = rig([spec('web.1', 5000)], { release: spec('release') });
+  const r = await rig([spec('web.1', 5000)], { release: spec('release') });
   r.world.last('release').exit({ reason: 'exit-code', code: 9 });
   r.clock.advance(10);
   assert.equal(await r.running, 9);
@@ -178,7 +181,7 @@ test('a failing release aborts with its exit code and starts nothing', async () 
 });
 
 test('readiness: ready once with the time it took; boot timeout reported for web', async () => {
-  const r = rig([spec('web.1', 5000), spec('web.2', 5001)], { bootTimeoutMs: 3_000 });
+  const r = await rig([spec('web.1', 5000), spec('web.2', 5001)], { bootTimeoutMs: 3_000 });
   r.clock.advance(100);
   await settle();
   r.openPorts.add(5000);
@@ -198,8 +201,28 @@ test('readiness: ready once with the time it took; boot timeout reported for web
   await r.running;
 });
 
+test('a port already taken by another program is reported, and not mistaken for readiness', async () => {
+  const clock = new ManualClock();
+  const world = new FakeWorld(clock);
+  const events: SupervisorEvent[] = [];
+  const sup = createSupervisor({ specs: [spec('web.1', 5000)], clock, spawner: world.spawner, groups: world.groups, probePort: async (port) => port === 5000 });
+  sup.subscribe((e) => events.push(e));
+  const running = sup.run();
+  await settle();
+  for (let i = 0; i < 10; i++) {
+    clock.advance(100);
+    await settle();
+  }
+  const texts = events.flatMap((e) => (e.type === 'message' ? [e.text] : []));
+  assert.ok(texts.includes('port 5000 is already in use by another program: web.1 will not be able to listen on it'), texts.join('\n'));
+  assert.equal(events.some((e) => e.type === 'ready'), false);
+  void sup.shutdown('done', 0);
+  clock.advance(10);
+  await running;
+});
+
 test('restart(names): one after another; the next goes down only once the previous is ready again', async () => {
-  const r = rig([spec('web.1', 5000), spec('web.2', 5001)]);
+  const r = await rig([spec('web.1', 5000), spec('web.2', 5001)]);
   r.openPorts.add(5000).add(5001);
   for (let i = 0; i < 5; i++) {
     r.clock.advance(50);
@@ -226,7 +249,7 @@ test('restart(names): one after another; the next goes down only once the previo
 });
 
 test('stop keeps an instance stopped; add and remove change the live formation', async () => {
-  const r = rig([spec('web.1', 5000), spec('worker.1')]);
+  const r = await rig([spec('web.1', 5000), spec('worker.1')]);
   const stopping = r.sup.stop(['worker.1']);
   r.clock.advance(10);
   await stopping;
@@ -253,7 +276,7 @@ test('stop keeps an instance stopped; add and remove change the live formation',
 });
 
 test('pauseOutput pauses every child, including ones spawned while paused', async () => {
-  const r = rig([spec('a.1'), spec('b.1')], { canDie: ['b'] });
+  const r = await rig([spec('a.1'), spec('b.1')], { canDie: ['b'] });
   r.sup.pauseOutput();
   assert.deepEqual(r.world.children.map((c) => c.paused), [true, true]);
   await r.sup.add([spec('c.1')]);
@@ -266,7 +289,7 @@ test('pauseOutput pauses every child, including ones spawned while paused', asyn
 });
 
 test('a group that outlives its leader is signalled, then SIGKILLed; dozen waits for it', async () => {
-  const r = rig([spec('a.1'), spec('b.1')], { timeoutMs: 2_000, canDie: ['a'] });
+  const r = await rig([spec('a.1'), spec('b.1')], { timeoutMs: 2_000, canDie: ['a'] });
   const a = r.world.last('a.1');
   a.lingering = true; // `sh -c 'sleep 1000 & exit 0'`
   a.reactions.SIGTERM = { type: 'ignore' };
@@ -282,7 +305,7 @@ test('a group that outlives its leader is signalled, then SIGKILLed; dozen waits
 });
 
 test('while stopping, the formation is done only when every group is empty', async () => {
-  const r = rig([spec('a.1')]);
+  const r = await rig([spec('a.1')]);
   const a = r.world.last('a.1');
   a.lingering = true;
   a.reactions.SIGTERM = { type: 'die' }; // the leader dies; a background job stays

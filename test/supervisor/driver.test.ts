@@ -180,6 +180,18 @@ test('a failing release aborts with its exit code and starts nothing', async () 
   assert.ok(r.messages().includes('release exited with code 9; not starting the processes'), r.messages().join('\n'));
 });
 
+test('a signal during the release stops it and starts nothing', async () => {
+  const r = await rig([spec('web.1', 5000)], { release: spec('release'), timeoutMs: 1_000 });
+  r.world.last('release').reactions.SIGTERM = { type: 'ignore' };
+  void r.sup.shutdown('received SIGINT', 130);
+  r.clock.advance(1_000);
+  assert.deepEqual(r.world.signals.map((s) => `${s.name} ${s.signal}`), ['release SIGTERM', 'release SIGKILL']);
+  r.clock.advance(10);
+  await settle();
+  assert.equal(await r.running, 130);
+  assert.deepEqual(r.world.children.map((c) => c.name), ['release']);
+});
+
 test('readiness: ready once with the time it took; boot timeout reported for web', async () => {
   const r = await rig([spec('web.1', 5000), spec('web.2', 5001)], { bootTimeoutMs: 3_000 });
   r.clock.advance(100);

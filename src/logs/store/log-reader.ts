@@ -21,7 +21,8 @@ interface ChunkRow {
   type: string;
   source: LogSource;
   stream: string;
-  text: string;
+  /** TEXT or, as most chunks are stored, a BLOB of UTF-8. */
+  text: string | Buffer;
 }
 
 const COLUMNS = 'c.id AS id, c.lines AS lines, c.ts AS ts, c.instance AS instance, c.type AS type, c.source AS source, c.stream AS stream, c.text AS text';

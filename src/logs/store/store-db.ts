@@ -29,7 +29,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   type     TEXT    NOT NULL,     -- web, or dozen
   source   TEXT    NOT NULL,     -- app | dozen
   stream   TEXT    NOT NULL,     -- stdout | stderr | info | warn | error
-  text     TEXT    NOT NULL      -- the lines, each ending in a newline
+  text     BLOB    NOT NULL      -- the lines, each ending in a newline (UTF-8 bytes, or TEXT)
 );
 -- ps: tokens naming the line's instance, type and source (see ftsTags), so that --ps and
 -- --source are part of the full-text query instead of a filter over every hit.

@@ -30,16 +30,22 @@ export const PRUNE_SLICE = 5000;
 // eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
-/** A chunk's text as stored: UTF-8 decoded, escape codes removed, ending in a newline. */
-export function chunkText(bytes: Uint8Array, start: number, end: number): string {
+/**
+ * A chunk as stored, ending in a newline: its bytes as they came (a BLOB: no decoding, no copy
+ * through a JavaScript string), or, when it holds escape codes, its text without them.
+ */
+export function chunkText(bytes: Uint8Array, start: number, end: number): Buffer | string {
   const buf = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
-  let text = buf.toString('utf8');
-  if (buf.includes(0x1b)) text = text.replace(ANSI, '');
-  return text.endsWith('\n') ? text : `${text}\n`;
+  if (buf.includes(0x1b)) {
+    const text = buf.toString('utf8').replace(ANSI, '');
+    return text.endsWith('\n') ? text : `${text}\n`;
+  }
+  return buf[buf.length - 1] === 0x0a ? buf : Buffer.concat([buf, Buffer.from('\n')]);
 }
 
-/** The lines of a stored chunk's text, without newlines and `\r` endings. */
-export function splitLines(text: string): string[] {
+/** The lines of a stored chunk (TEXT or BLOB), without newlines and `\r` endings; bad UTF-8 becomes U+FFFD. */
+export function splitLines(stored: string | Buffer): string[] {
+  const text = typeof stored === 'string' ? stored : stored.toString('utf8');
   const lines = text.split('\n');
   lines.pop(); // after the final newline
   for (let i = 0; i < lines.length; i++) {
@@ -49,9 +55,10 @@ export function splitLines(text: string): string[] {
   return lines;
 }
 
-function countLines(text: string): number {
+function countLines(stored: string | Buffer): number {
   let n = 0;
-  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  if (typeof stored === 'string') for (let i = stored.indexOf('\n'); i !== -1; i = stored.indexOf('\n', i + 1)) n++;
+  else for (let i = stored.indexOf(0x0a); i !== -1; i = stored.indexOf(0x0a, i + 1)) n++;
   return n;
 }
 
@@ -62,7 +69,7 @@ interface ChunkRow {
   instance: string;
   type: string;
   source: string;
-  text: string;
+  text: string | Buffer;
 }
 
 /**

@@ -40,9 +40,11 @@ export function messageFor(event: SupervisorEvent, ctx: MessageContext): Message
     case 'stopping':
       return ctx.formationStopping ? undefined : info(`sending ${event.signal} to ${event.instance}`);
     case 'killing':
-      return event.reason === 'forced'
-        ? { level: 'warn', text: `sending SIGKILL to ${event.instance}` }
-        : { level: 'warn', text: `${event.instance} did not stop within ${seconds(ctx.timeoutMs)}: sending SIGKILL` };
+      if (event.reason === 'timeout') {
+        return { level: 'warn', text: `${event.instance} did not stop within ${seconds(ctx.timeoutMs)}: sending SIGKILL` };
+      }
+      // A forced stop of everything is said once ("sending SIGKILL to all processes").
+      return ctx.formationStopping ? undefined : { level: 'warn', text: `sending SIGKILL to ${event.instance}` };
     case 'formation-stopping': // the driver words it: it knows whether anything runs
     case 'output':
     case 'stopped':

@@ -137,7 +137,7 @@ class FormationDriver implements Supervisor {
     if (release) {
       this.phase = 'release';
       this.release = this.newSlot({ ...release, name: 'release' }, true);
-      this.say('info', `running release: ${release.command}`);
+      this.say('info', 'running the release phase');
       this.dispatch(this.release, { type: 'start' });
     } else {
       this.startFormation();

@@ -197,7 +197,8 @@ export function transition(inst: Instance, input: Input, ctx: MachineContext): T
           if (p.state !== 'starting' || ctx.spec.port === undefined) return same;
           return {
             instance: { ...inst, phase: { ...p, bootTimedOut: true } },
-            effects: [emit({ type: 'boot-timeout', at, instance: name, port: ctx.spec.port, afterMs: at - p.startedAt })],
+            // Keep watching (a late bind is still reported), at a slower pace.
+            effects: [emit({ type: 'boot-timeout', at, instance: name, port: ctx.spec.port, afterMs: at - p.startedAt }), { type: 'watch-port' }],
           };
         }
       }

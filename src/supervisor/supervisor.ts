@@ -263,7 +263,8 @@ class FormationDriver implements Supervisor {
         slot.watch?.stop();
         // Instances held in `starting` are polled briskly (a rolling restart waits on them);
         // the others (workers given a PORT they may never bind) gently, to stay cheap at 100.
-        const maxDelayMs = slot.inst.phase.state === 'starting' ? 250 : 2_000;
+        const p = slot.inst.phase;
+        const maxDelayMs = p.state === 'starting' && !p.bootTimedOut ? 250 : 2_000;
         slot.watch =
           port === undefined ? undefined : new PortWatch(port, this.probe, this.clock, maxDelayMs, () => this.dispatch(slot, { type: 'port-open' }));
         return;

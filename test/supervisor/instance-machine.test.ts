@@ -71,6 +71,7 @@ test('boot timeout: a web instance is reported; a worker silently stops being pr
   const web = run([[{ type: 'spawned', pid: 42 }, 0], [{ type: 'timer', timer: 'boot' }, 60_000]]);
   assert.equal(web.inst.phase.state, 'starting');
   assert.deepEqual(events(web.effects).at(-1), { type: 'boot-timeout', at: 60_000, instance: 'web.1', port: 5000, afterMs: 60_000 });
+  assert.deepEqual(web.effects.at(-1), { type: 'watch-port' }, 'still watched (more slowly) after the warning');
   const worker = run([[{ type: 'spawned', pid: 7 }, 0], [{ type: 'timer', timer: 'boot' }, 60_000]], {
     spec: { name: 'worker.1', type: 'worker', port: 5100 },
   });

@@ -1,6 +1,6 @@
 // Integration: the supervisor with real `sh -c` children (the fixture child), real signals,
 // real pipes. Every wait is bounded; after each test no pid it saw is alive.
-import { test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import type { ProcessSpec } from '../../src/formation/types.js';
@@ -12,9 +12,18 @@ function spec(name: string, command: string, port?: number): ProcessSpec {
   return { name, type, index: Number(index), command, port, env: port === undefined ? {} : { PORT: String(port) }, cwd: tmpdir() };
 }
 
+/** The event logs of the current test: every pid they saw must be gone after it. */
+let logs: EventLog[] = [];
+afterEach(async () => {
+  const pids = logs.flatMap((log) => log.pids());
+  logs = [];
+  await assertAllGone(pids, 1_500);
+});
+
 function start(specs: ProcessSpec[], opts: Partial<SupervisorOptions> = {}): { sup: Supervisor; log: EventLog; exit: Promise<number> } {
   const sup = createSupervisor({ specs, timeoutMs: 3_000, ...opts });
   const log = new EventLog(sup);
+  logs.push(log);
   const exit = sup.run();
   return { sup, log, exit };
 }

@@ -37,13 +37,22 @@ export class LogReader {
     private readonly path: string,
   ) {
     db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.tail_fts USING fts5(text)');
+    db.prepare("SELECT value FROM meta WHERE key = 'next_line'").get(); // fails now if the file is damaged
   }
 
   /** The store of this state folder, or undefined when nothing was ever stored there. */
   static open(stateDir: string): LogReader | undefined {
     const path = storePath(stateDir);
     const db = openStoreForReading(path);
-    return db ? new LogReader(db, path) : undefined;
+    if (!db) return undefined;
+    try {
+      return new LogReader(db, path);
+    } catch (err) {
+      db.close();
+      const code = (err as { code?: string }).code ?? '';
+      if (!/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw err;
+      throw new DozenError('config', `${path}: the log store is damaged (${code}); the next dozen start moves it aside and starts a new one`);
+    }
   }
 
   close(): void {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachLogStore } from '../../../src/logs/store/attach-log-store.js';
@@ -8,6 +8,7 @@ import { LogReader } from '../../../src/logs/store/log-reader.js';
 import { openStoreForWriting, storePath } from '../../../src/logs/store/store-db.js';
 import { parseLogQuery, type LogFilterOptions } from '../../../src/logs/query.js';
 import { FakeSupervisor } from './fake-supervisor.js';
+import { DozenError } from '../../../src/errors.js';
 
 function tempDir(): string {
   return mkdtempSync(join(tmpdir(), 'dozen-store-'));
@@ -182,6 +183,35 @@ test('a state folder without a store has no reader', () => {
     assert.ok(reader);
     assert.deepEqual(reader.query(q({})), []);
     assert.equal(reader.lastId(), 0);
+    reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a damaged store: dozen logs says so in one line; the next start sets it aside and starts anew', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  try {
+    writeFileSync(storePath(dir), 'this is not an SQLite database, it is '.repeat(200));
+    assert.throws(
+      () => LogReader.open(dir),
+      (e: unknown) => e instanceof DozenError && /logs\.db: the log store is damaged \(SQLITE_NOTADB\); the next dozen start moves it aside/.test(e.message),
+    );
+    const sup = new FakeSupervisor();
+    const messages: string[] = [];
+    const dispose = attachLogStore(sup, { stateDir: dir, onMessage: (t) => messages.push(t) });
+    sup.output('web.1', ['after the damage']);
+    await dispose();
+    assert.equal(messages.length, 1, messages.join('\n'));
+    assert.match(messages[0] as string, /^log store: .*logs\.db was damaged \(SQLITE_NOTADB\); moved it to .*logs\.db\.damaged and started a new one$/);
+    assert.ok(existsSync(`${storePath(dir)}.damaged`));
+    const reader = LogReader.open(dir);
+    assert.ok(reader);
+    // The notice is stored when the worker reports it, after what was already queued.
+    assert.deepEqual(reader.query(q({})).map((l) => [l.source, l.text]), [
+      ['app', 'after the damage'],
+      ['dozen', messages[0]],
+    ]);
     reader.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -84,9 +84,8 @@ class LineWriter {
   closed = false;
 
   constructor(private readonly stream: NodeJS.WriteStream) {
-    // `dozen logs | head`: the reader went away; stop quietly.
-    stream.on('error', (err: NodeJS.ErrnoException) => {
-      if (err.code !== 'EPIPE') throw err;
+    // `dozen logs | head`: the reader went away (EPIPE); stop quietly, as for any write error.
+    stream.on('error', () => {
       this.closed = true;
     });
   }

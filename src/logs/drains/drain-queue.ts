@@ -12,7 +12,6 @@ interface Chunk {
   data: Buffer;
 }
 
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 export class DrainQueue {

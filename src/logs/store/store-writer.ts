@@ -27,7 +27,6 @@ export const PRUNE_SLICE = 5000;
 
 // CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks): the terminal shows
 // them, the store keeps plain searchable text.
-// eslint-disable-next-line no-control-regex
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
 
 /**

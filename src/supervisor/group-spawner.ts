@@ -52,7 +52,9 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
     stream.once('close', () => {
       lines.end();
       openPipes -= 1;
-      if (openPipes === 0) report();
+      if (openPipes > 0) return;
+      report();
+      req.onOutputClosed();
     });
     // A read error ends the stream like EOF; the exit still comes from the child.
     stream.on('error', () => undefined);

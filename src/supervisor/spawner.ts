@@ -14,6 +14,11 @@ export interface SpawnRequest {
    * Called exactly once.
    */
   onExit(outcome: ExitOutcome): void;
+  /**
+   * Both pipes reached end of file: every process holding them exited and all output was
+   * delivered. Comes after onExit, or never for a failed spawn.
+   */
+  onOutputClosed(): void;
 }
 
 export interface SpawnedChild {

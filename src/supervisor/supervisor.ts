@@ -83,6 +83,12 @@ interface Waiter {
 
 type FormationPhase = 'idle' | 'release' | 'running' | 'stopping' | 'done';
 
+/**
+ * Once every group is gone, how long to wait for pipes still open (held by a process that left
+ * its group) before exiting anyway. Not counted while output is paused by backpressure.
+ */
+const OUTPUT_GRACE_MS = 1_000;
+
 const realGroups: GroupOps = { signal: (pgid, sig) => void signalGroup(pgid, sig), liveGroups: (pgids) => liveGroups(pgids) };
 
 class FormationDriver implements Supervisor {
@@ -108,6 +114,10 @@ class FormationDriver implements Supervisor {
   private exitCode = 0;
   private firstFailureCode: number | undefined;
   private paused = false;
+  /** Children whose pipes are still open (even after their exit): paused and resumed together. */
+  private readonly outputs = new Set<SpawnedChild>();
+  private outputGrace: unknown = undefined;
+  private outputGraceOver = false;
   private readonly finished: Promise<number>;
   private resolveFinished!: (code: number) => void;
 
@@ -209,6 +219,17 @@ class FormationDriver implements Supervisor {
       if (slot.child !== undefined && slot.child.pid === undefined) return;
     }
     if (this.reaper.size > 0) return;
+    // Every line read before exiting: wait for the pipes, within a grace (see OUTPUT_GRACE_MS).
+    if (this.outputs.size > 0 && !this.outputGraceOver) {
+      if (this.outputGrace === undefined && !this.paused) {
+        this.outputGrace = this.clock.setTimeout(() => {
+          this.outputGraceOver = true;
+          this.checkDone();
+        }, OUTPUT_GRACE_MS);
+      }
+      return;
+    }
+    if (this.outputGrace !== undefined) this.clock.clearTimeout(this.outputGrace);
     this.phase = 'done';
     for (const slot of this.allSlots()) this.clearSlot(slot);
     this.reaper.dispose();
@@ -304,11 +325,16 @@ class FormationDriver implements Supervisor {
         slot.child = undefined;
         this.dispatch(slot, failedSpawn ? { type: 'spawn-failed', outcome } : { type: 'exit', outcome });
       },
+      onOutputClosed: () => {
+        this.outputs.delete(child);
+        this.checkDone();
+      },
     });
     if (run !== slot.run) return; // the spawner reported a synchronous exit already
     slot.child = child;
     if (this.paused) child.pause();
     if (child.pid !== undefined) {
+      this.outputs.add(child);
       this.watchdog?.register(child.pid);
       this.groupOwners.set(child.pid, slot);
       this.dispatch(slot, { type: 'spawned', pid: child.pid });
@@ -427,13 +453,14 @@ class FormationDriver implements Supervisor {
   pauseOutput(): void {
     if (this.paused) return;
     this.paused = true;
-    for (const slot of this.allSlots()) slot.child?.pause();
+    for (const child of this.outputs) child.pause();
   }
 
   resumeOutput(): void {
     if (!this.paused) return;
     this.paused = false;
-    for (const slot of this.allSlots()) slot.child?.resume();
+    for (const child of this.outputs) child.resume();
+    this.checkDone(); // the output grace counts again
   }
 
   // ---- helpers ----------------------------------------------------------------------------

@@ -300,6 +300,35 @@ test('pauseOutput pauses every child, including ones spawned while paused', asyn
   await r.running;
 });
 
+test('dozen waits for open pipes before exiting: their last lines are delivered', async () => {
+  const r = await rig([spec('a.1')]);
+  const a = r.world.last('a.1');
+  a.holdsOutput = true;
+  void r.sup.shutdown('done', 0);
+  r.clock.advance(10);
+  assert.equal(r.code(), undefined, 'a pipe is still open');
+  a.print('last words\n');
+  a.closeOutput();
+  await settle();
+  assert.equal(r.code(), 0);
+  assert.ok(r.events.some((e) => e.type === 'output' && e.data.toString() === 'last words\n'));
+});
+
+test('a pipe held open by an escaped process delays the exit by a bounded grace, not while paused', async () => {
+  const r = await rig([spec('a.1')]);
+  r.world.last('a.1').holdsOutput = true;
+  r.sup.pauseOutput();
+  void r.sup.shutdown('done', 0);
+  r.clock.advance(5_000);
+  assert.equal(r.code(), undefined, 'paused output: wait for the reader');
+  r.sup.resumeOutput();
+  r.clock.advance(999);
+  assert.equal(r.code(), undefined);
+  r.clock.advance(1);
+  await settle();
+  assert.equal(r.code(), 0);
+});
+
 test('a group that outlives its leader is signalled, then SIGKILLed; dozen waits for it', async () => {
   const r = await rig([spec('a.1'), spec('b.1')], { timeoutMs: 2_000, canDie: ['a'] });
   const a = r.world.last('a.1');

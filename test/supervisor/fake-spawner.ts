@@ -36,6 +36,15 @@ export class FakeChild {
     this.exited = true;
     if (!this.lingering) this.world.alive.delete(this.pid);
     this.req.onExit(outcome);
+    if (this.holdsOutput) return;
+    this.req.onOutputClosed();
+  }
+
+  /** A process outside the group keeps the pipes open (until closeOutput()). */
+  holdsOutput = false;
+
+  closeOutput(): void {
+    this.req.onOutputClosed();
   }
 
   pause(): void {

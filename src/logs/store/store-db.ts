@@ -74,6 +74,8 @@ function open(path: string): Db {
   // openStoreForWriting sets the file aside and starts a new one. The fsyncs of checkpoints were
   // most of the store's cost in a flood (measured: 24 MB written in 390 ms with NORMAL, 135 ms OFF).
   db.pragma('synchronous = OFF');
+  // The writer appends; a small page cache is enough and keeps dozen's memory flat (default: 16 MB).
+  db.pragma('cache_size = -4000');
   db.pragma('busy_timeout = 5000');
   migrate(db);
   return db;

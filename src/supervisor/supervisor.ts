@@ -7,7 +7,7 @@ import { DozenError } from '../errors.js';
 import type { ProcessSpec } from '../formation/types.js';
 import { realClock, type Clock } from '../platform/clock.js';
 import { probePort, type PortProbe } from '../platform/port-probe.js';
-import { liveGroups } from '../platform/proc.js';
+import { GroupScanner } from '../platform/proc.js';
 import { signalGroup } from '../platform/signals.js';
 import { startWatchdog, type Watchdog } from '../platform/watchdog.js';
 import type { ExitOutcome, SupervisorEvent } from './events.js';
@@ -89,7 +89,10 @@ type FormationPhase = 'idle' | 'release' | 'running' | 'stopping' | 'done';
  */
 const OUTPUT_GRACE_MS = 1_000;
 
-const realGroups: GroupOps = { signal: (pgid, sig) => void signalGroup(pgid, sig), liveGroups: (pgids) => liveGroups(pgids) };
+function realGroups(): GroupOps {
+  const scanner = new GroupScanner();
+  return { signal: (pgid, sig) => void signalGroup(pgid, sig), liveGroups: (pgids) => scanner.liveGroups(pgids) };
+}
 
 class FormationDriver implements Supervisor {
   private readonly slots = new Map<string, Slot>();
@@ -124,7 +127,7 @@ class FormationDriver implements Supervisor {
   constructor(private readonly opts: SupervisorOptions) {
     this.clock = opts.clock ?? realClock;
     this.spawner = opts.spawner ?? groupSpawner();
-    this.groups = opts.groups ?? realGroups;
+    this.groups = opts.groups ?? realGroups();
     this.probe = opts.probePort ?? probePort;
     this.watchdog = opts.watchdog !== undefined ? opts.watchdog : opts.spawner ? null : undefined;
     this.canDie = new Set(opts.canDie ?? []);

@@ -50,9 +50,9 @@ export function parseDrainUrl(text: string): DrainTarget {
   }
 }
 
-/** Every `--drain` flag, then DOZEN_DRAINS (comma-separated). Duplicates are kept once. */
+/** Every `--drain` flag, then DOZEN_DRAINS; each may be a comma-separated list. Duplicates are kept once. */
 export function parseDrainList(flags: readonly string[], fromEnv: string | undefined): DrainTarget[] {
-  const texts = [...flags, ...(fromEnv ?? '').split(',')].map((t) => t.trim()).filter((t) => t !== '');
+  const texts = [...flags, fromEnv ?? ''].flatMap((t) => t.split(',')).map((t) => t.trim()).filter((t) => t !== '');
   return [...new Set(texts)].map(parseDrainUrl);
 }
 

@@ -2,7 +2,7 @@
 // (--log-retention, --no-log-store, --drain). Notices from either (lines not stored, a drain
 // unreachable or dropping) are printed on stderr and kept in the store as dozen's lines.
 import { basename } from 'node:path';
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { ensureStateDir } from '../../platform/state-dir.js';
 import type { Attachment } from '../../supervisor/attachment.js';
 import { flag } from '../../cli/options.js';
@@ -20,9 +20,9 @@ export interface LogsStartOptions {
 export function addLogsStartOptions(cmd: Command): Command {
   return (
     cmd
-      // Repeatable, so not a flag(): its variable is the plural DOZEN_DRAINS, comma-separated.
+      // Repeatable; DOZEN_DRAIN (as every flag) and DOZEN_DRAINS both take a comma-separated list.
       .addOption(
-        new Option('--drain <url>', 'also send every line to syslog://host:port, syslog+tls://host:port or https://[user:pass@]host/path (repeatable; DOZEN_DRAINS=url,url)')
+        flag('--drain <url>', 'also send every line to syslog://host:port, syslog+tls://host:port or https://[user:pass@]host/path (repeatable; DOZEN_DRAINS=url,url)')
           .argParser((value: string, previous: string[] | undefined) => [...(previous ?? []), value]),
       )
       .addOption(flag('--log-retention <spec>', 'how long and how many lines the log store keeps, e.g. 7d,1000000 (the default), 2d, 500000'))

@@ -39,8 +39,8 @@ test('parseDrainUrl: one-line usage errors that never show a password', () => {
 });
 
 test('parseDrainList: flags then DOZEN_DRAINS, comma-separated, duplicates once', () => {
-  const list = parseDrainList(['syslog://a:1'], 'syslog://b:2, https://c/x ,syslog://a:1,');
-  assert.deepEqual(list.map((d) => d.display), ['syslog://a:1', 'syslog://b:2', 'https://c/x']);
+  const list = parseDrainList(['syslog://a:1', 'syslog://d:4,syslog://e:5'], 'syslog://b:2, https://c/x ,syslog://a:1,');
+  assert.deepEqual(list.map((d) => d.display), ['syslog://a:1', 'syslog://d:4', 'syslog://e:5', 'syslog://b:2', 'https://c/x']);
   assert.deepEqual(parseDrainList([], undefined), []);
 });
 

@@ -8,7 +8,7 @@
 // was killed mid-flood) is indexed into the store first.
 import { DozenError } from '../../errors.js';
 import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
-import { instanceTag, openStoreForReading, openStoreForWriting, storePath, typeTag, type Db } from './store-db.js';
+import { instanceTag, openStoreForReading, openStoreForWriting, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
 import { splitLines, StoreWriter } from './store-writer.js';
 import { DEFAULT_RETENTION } from './retention.js';
 import type { LogSource, StoredLine } from './stored-line.js';
@@ -45,14 +45,19 @@ export class LogReader {
     const path = storePath(stateDir);
     const db = openStoreForReading(path);
     if (!db) return undefined;
+    let version: number;
     try {
-      return new LogReader(db, path);
+      version = db.pragma('user_version', { simple: true }) as number;
+      if (version === SCHEMA_VERSION) return new LogReader(db, path);
     } catch (err) {
       db.close();
       const code = (err as { code?: string }).code ?? '';
       if (!/^SQLITE_(CORRUPT|NOTADB)/.test(code)) throw err;
       throw new DozenError('config', `${path}: the log store is damaged (${code}); the next dozen start moves it aside and starts a new one`);
     }
+    db.close();
+    if (version === 0) return undefined; // created a moment ago, schema not written yet
+    throw new DozenError('config', `${path}: the log store has format ${version}, this dozen reads format ${SCHEMA_VERSION}; the next dozen start rebuilds it`);
   }
 
   close(): void {

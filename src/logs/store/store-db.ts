@@ -18,7 +18,7 @@ export type Db = Database.Database;
 export const STORE_FILE = 'logs.db';
 
 /** Bump when the schema changes; older files are migrated or rebuilt in `migrate`. */
-const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 3;
 
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS chunks (

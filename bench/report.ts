@@ -13,6 +13,8 @@ export interface ReportContext {
   managers: Array<{ manager: Manager; version: string }>;
   missing: Manager[];
   errors: string[];
+  /** Hand-written reading of the results (bench/analysis.md), placed after the goals. */
+  analysis?: string;
 }
 
 interface MetricInfo {
@@ -25,7 +27,8 @@ interface MetricInfo {
 export const METRICS: Record<Metric, MetricInfo> = {
   flood: { title: 'Log throughput: 2 processes × N numbered lines, stdout to a file', unit: 'time', ratios: true },
   web: { title: 'Time until a web process accepts on its port', unit: 'time', ratios: true },
-  shutdown: { title: 'Shutdown: SIGTERM to the manager until it exits (a web process and a worker running)', unit: 'time', ratios: true },
+  // No ratios: the fastest (sh, node-foreman) simply die and leave every process running.
+  shutdown: { title: 'Shutdown: SIGTERM to the manager until it exits (a web process and a worker running)', unit: 'time', ratios: false },
   rss10: { title: "Manager's memory (RSS, its own processes only) with 10 idle processes", unit: 'MiB', ratios: false },
   rss100: { title: "Manager's memory (RSS, its own processes only) with 100 idle processes", unit: 'MiB', ratios: false },
   start100: { title: '100 processes started: time until every one has printed a line', unit: 'time', ratios: true },
@@ -47,7 +50,7 @@ function med(samples: Measurement[] | undefined, pick: (m: Measurement) => numbe
 
 function fmt(value: number, unit: MetricInfo['unit']): string {
   if (Number.isNaN(value)) return '–';
-  if (unit === 'time') return `${(value / 1000).toFixed(2)} s`;
+  if (unit === 'time') return value < 1000 ? `${Math.round(value)} ms` : `${(value / 1000).toFixed(2)} s`;
   if (unit === 'MiB') return `${value.toFixed(1)} MiB`;
   return String(Math.round(value));
 }
@@ -176,6 +179,7 @@ export function renderReport(results: Results, ctx: ReportContext): string {
     '|---|---|---|',
     ...goals(results, ctx).map((g) => `| ${g.goal} | ${g.measured} | ${g.met === undefined ? '–' : g.met ? 'yes' : '**no**'} |`),
     '',
+    ...(ctx.analysis ? [ctx.analysis.trim(), ''] : []),
     '## Results',
     '',
     `N = ${ctx.floodLines.toLocaleString('en-US')} lines per flood process.`,

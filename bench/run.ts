@@ -1,7 +1,7 @@
 // `npm run bench`: runs the scenarios of issue 3 against dozen, plain sh and the peers found on
 // this machine, and writes docs/benchmarks.md. Not part of `npm test`.
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg, release, totalmem } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MANAGERS, REPO_ROOT, type Manager } from './managers.js';
@@ -20,6 +20,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: join(REPO_ROOT, 'docs/benchmarks.md') },
     'no-write': { type: 'boolean', default: false },
     keep: { type: 'boolean', default: false },
+    /** Re-render the page from the raw results a previous run saved, without running anything. */
+    from: { type: 'string' },
   },
 });
 
@@ -103,39 +105,71 @@ async function runOnce(scenario: Scenario, manager: Manager): Promise<string> {
   }
 }
 
-const loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
-for (const scenario of only) {
-  for (let run = 0; run < runs; run++) {
-    // Rotate the order each run, so that no manager always runs right after a heavy one.
-    const order = available.map((_, i) => available[(i + run) % available.length]!.manager);
-    for (const manager of order) {
-      try {
-        const summary = await runOnce(scenario, manager);
-        console.log(`${scenario} #${run + 1} ${manager.id}: ${summary}`);
-      } catch (err) {
-        const message = `${scenario} #${run + 1} ${manager.id}: ${(err as Error).message}`;
-        errors.push(message);
-        console.log(message);
+interface Saved {
+  command: string;
+  date: string;
+  results: Array<[Metric, Array<[string, Measurement[]]>]>;
+  errors: string[];
+  loadBefore: string;
+  loadAfter: string;
+  runs: number;
+  floodLines: number;
+}
+
+let command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+let date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
+let loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
+let loadAfter = '';
+let runsDone = runs;
+let linesDone = floodLines;
+if (values.from) {
+  const saved = JSON.parse(readFileSync(values.from, 'utf8')) as Saved;
+  for (const [metric, byManager] of saved.results) results.set(metric, new Map(byManager));
+  errors.push(...saved.errors);
+  ({ command, date, loadBefore, loadAfter, runs: runsDone, floodLines: linesDone } = saved);
+} else {
+  await runAll();
+  loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
+  const saved: Saved = { command, date, results: [...results].map(([m, by]) => [m, [...by]]), errors, loadBefore, loadAfter, runs, floodLines };
+  const rawPath = join(tmpdir(), 'dozen-bench-results.json');
+  writeFileSync(rawPath, JSON.stringify(saved));
+  console.log(`raw results saved to ${rawPath} (re-render with --from ${rawPath})`);
+}
+
+async function runAll(): Promise<void> {
+  for (const scenario of only) {
+    for (let run = 0; run < runs; run++) {
+      // Rotate the order each run, so that no manager always runs right after a heavy one.
+      const order = available.map((_, i) => available[(i + run) % available.length]!.manager);
+      for (const manager of order) {
+        try {
+          const summary = await runOnce(scenario, manager);
+          console.log(`${scenario} #${run + 1} ${manager.id}: ${summary}`);
+        } catch (err) {
+          const message = `${scenario} #${run + 1} ${manager.id}: ${(err as Error).message}`;
+          errors.push(message);
+          console.log(message);
+        }
       }
     }
   }
 }
-const loadAfter = loadavg().map((l) => l.toFixed(2)).join(' ');
 
 const cpu = cpus();
 const report = renderReport(results, {
-  command: `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
-  date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+  command,
+  date,
   machine: [
     `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}`,
     `Node.js ${process.version}`,
     `load average before: ${loadBefore}; after: ${loadAfter} (the machine was shared with other work)`,
   ],
-  runs,
-  floodLines,
+  runs: runsDone,
+  floodLines: linesDone,
   managers: available,
   missing,
   errors,
+  analysis: existsSync(join(REPO_ROOT, 'bench/analysis.md')) ? readFileSync(join(REPO_ROOT, 'bench/analysis.md'), 'utf8') : undefined,
 });
 console.log(`\n${report}`);
 if (!values['no-write']) {

@@ -4,12 +4,13 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { DozenError, ExitCode } from '../errors.js';
-import { commands } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { takeExitStatus, takeSignalToRaise } from './exit-status.js';
 import { readEnvValuesStrictly } from './options.js';
 import { version } from './version.js';
 
-export function buildProgram(): Command {
+/** The program with the commands a command line needs (all of them when `args` is not given). */
+export async function buildProgram(args?: readonly string[]): Promise<Command> {
   // The command being parsed, so a usage error can point at the right --help.
   let active: Command | undefined;
   const program: Command = new Command('dozen')
@@ -25,7 +26,7 @@ export function buildProgram(): Command {
     .hook('preSubcommand', (_parent, sub) => {
       active = sub;
     });
-  for (const register of commands) register(program);
+  for (const register of await commandsFor(args)) register(program);
   readEnvValuesStrictly(program);
   return program;
 }
@@ -51,7 +52,7 @@ function commandPath(cmd: Command): string {
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv.slice(2));
   try {
     await program.parseAsync(argv);
     const status = takeExitStatus();

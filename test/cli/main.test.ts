@@ -45,9 +45,9 @@ describe('dozen (the program)', () => {
     assert.match(help.stdout, /^Usage: dozen run \[options\] <command> \[args\.\.\.\]/);
   });
 
-  it('every flag of every command can be set as DOZEN_<FLAG>', () => {
+  it('every flag of every command can be set as DOZEN_<FLAG>', async () => {
     const missing: string[] = [];
-    for (const cmd of allCommands(buildProgram())) {
+    for (const cmd of allCommands(await buildProgram())) {
       for (const option of cmd.options) {
         if (option.long === undefined || ['--help', '--version'].includes(option.long)) continue;
         if (option.envVar !== envNameFor(option.long)) missing.push(`dozen ${cmd.name()} ${option.long} (has ${option.envVar ?? 'none'})`);
@@ -89,7 +89,7 @@ describe('docs/cli.md', () => {
   it('names every flag of check, env and run, with its variable', async () => {
     const doc = await readFile(join(repoRoot, 'docs/cli.md'), 'utf8');
     const missing: string[] = [];
-    for (const cmd of buildProgram().commands.filter((c) => ['check', 'env', 'run'].includes(c.name()))) {
+    for (const cmd of (await buildProgram()).commands.filter((c) => ['check', 'env', 'run'].includes(c.name()))) {
       for (const option of cmd.options) {
         if (option.long === undefined || option.long === '--help') continue;
         if (!doc.includes(`\`${option.long}`) && !doc.includes(` ${option.long}`)) missing.push(`${cmd.name()} ${option.long}`);

@@ -8,8 +8,9 @@ import { DozenError, ExitCode } from '../errors.js';
 import { ControlClient } from './client.js';
 import { ControlEndpoint, ControlFailure, type Dispatcher } from './control-endpoint.js';
 import { gitignoreHint } from './gitignore-hint.js';
-import { PROTOCOL_VERSION, type ServerInfo } from './protocol.js';
+import type { ServerInfo } from './protocol.js';
 import { controlSocketPath } from './socket-path.js';
+import { PROTOCOL_VERSION } from './wire.js';
 
 export interface ControlSocketClaim {
   readonly socketPath: string;

@@ -2,17 +2,11 @@
 import { connect, type Socket } from 'node:net';
 import { DozenError, ExitCode } from '../errors.js';
 import { readJsonLines } from './json-lines.js';
-import {
-  MAX_LINE_BYTES,
-  PROTOCOL_VERSION,
-  ResultFor,
-  ServerLine,
-  describeIssues,
-  encodeLine,
-  type ErrorCode,
-  type Method,
-  type RequestBody,
-} from './protocol.js';
+import type { ErrorCode, Method, RequestBody, ResultFor } from './protocol.js';
+import { MAX_LINE_BYTES, PROTOCOL_VERSION, encodeLine } from './wire.js';
+
+/** The schemas (zod) that check every answer; loaded on connect, so importing this costs nothing. */
+type Protocol = typeof import('./protocol.js');
 
 /** The server answered a request with an error. */
 export class ControlRequestError extends Error {
@@ -38,7 +32,10 @@ export class ControlClient {
   /** Resolves when the connection is closed, by either side. */
   readonly closed: Promise<void>;
 
-  private constructor(private readonly socket: Socket) {
+  private constructor(
+    private readonly socket: Socket,
+    private readonly protocol: Protocol,
+  ) {
     this.closed = new Promise((resolve) => socket.once('close', () => resolve()));
     readJsonLines(socket, {
       // Output events carry whole lines of up to 1 MiB, longer once JSON-escaped: be generous.
@@ -51,7 +48,8 @@ export class ControlClient {
   }
 
   /** Connects; rejects with the raw errno error (ENOENT, ECONNREFUSED, EACCES...) on failure. */
-  static connect(socketPath: string, timeoutMs = 5000): Promise<ControlClient> {
+  static async connect(socketPath: string, timeoutMs = 5000): Promise<ControlClient> {
+    const protocol = await import('./protocol.js');
     return new Promise((resolve, reject) => {
       const socket = connect(socketPath);
       const timer = setTimeout(() => {
@@ -65,7 +63,7 @@ export class ControlClient {
       socket.once('connect', () => {
         clearTimeout(timer);
         socket.removeAllListeners('error');
-        resolve(new ControlClient(socket));
+        resolve(new ControlClient(socket, protocol));
       });
     });
   }
@@ -90,6 +88,7 @@ export class ControlClient {
   }
 
   private onLine(line: string): void {
+    const { ServerLine, ResultFor, describeIssues } = this.protocol;
     let parsed;
     try {
       parsed = ServerLine.safeParse(JSON.parse(line));

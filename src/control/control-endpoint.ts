@@ -2,15 +2,12 @@
 // up to the Dispatcher plugged in (a "starting" one until the supervisor is attached).
 import type { Server, Socket } from 'node:net';
 import { readJsonLines } from './json-lines.js';
-import {
-  MAX_LINE_BYTES,
-  PROTOCOL_VERSION,
-  encodeLine,
-  parseRequestLine,
-  type ErrorCode,
-  type Request,
-  type ServerInfo,
-} from './protocol.js';
+import type { ErrorCode, Request, ServerInfo } from './protocol.js';
+import { MAX_LINE_BYTES, PROTOCOL_VERSION, encodeLine } from './wire.js';
+
+/** The request schemas (zod), loaded with the first request: most runs are never asked anything. */
+let protocol: Promise<typeof import('./protocol.js')> | undefined;
+const loadProtocol = () => (protocol ??= import('./protocol.js'));
 
 /** A request that fails as data: answered with `{ok: false, error: {code, message}}`. */
 export class ControlFailure extends Error {
@@ -91,7 +88,8 @@ export class ControlEndpoint {
   }
 
   private async answer(line: string, connection: Connection): Promise<void> {
-    const parsed = parseRequestLine(line);
+    // Lines of one connection are answered in order: each awaits the same loaded module.
+    const parsed = (await loadProtocol()).parseRequestLine(line);
     if (!parsed.ok) {
       connection.send({ id: parsed.id, ok: false, error: parsed.error });
       return;

@@ -2,11 +2,10 @@
 // Every message carries the protocol version `v`; requests carry a client-chosen `id` that the
 // response (and, for `subscribe`, every streamed event) echoes. docs/control.md is the reference.
 import { z } from 'zod';
+import { PROTOCOL_VERSION } from './wire.js';
 
-export const PROTOCOL_VERSION = 1;
-
-/** A line longer than this is refused (the connection is closed): requests are small. */
-export const MAX_LINE_BYTES = 1024 * 1024;
+// The framing (no zod), re-exported: importers that only frame messages use wire.ts directly.
+export { MAX_LINE_BYTES, PROTOCOL_VERSION, encodeLine } from './wire.js';
 
 const id = z.number().int().nonnegative();
 const version = z.literal(PROTOCOL_VERSION);
@@ -136,10 +135,6 @@ export type ServerLine = z.infer<typeof ServerLine>;
 /** Distributes Omit over a union, so each method keeps its own params. */
 type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
 export type RequestBody = DistributiveOmit<Request, 'v' | 'id'>;
-
-export function encodeLine(message: unknown): string {
-  return `${JSON.stringify(message)}\n`;
-}
 
 /** Turns a zod failure into one short line: `params.patterns: Too small ...`. */
 export function describeIssues(error: z.ZodError): string {

@@ -8,7 +8,6 @@ import { ControlFailure, type Connection, type Dispatcher } from './control-endp
 import { matchInstances } from './match-instances.js';
 import type { ActionResult, InstanceInfo, Request, ScaleResult, ServerInfo, StatusResult } from './protocol.js';
 import type { Scaler } from './scaler.js';
-import { sampleTrees } from './tree-stats.js';
 
 export const DEFAULT_CPU_SAMPLE_MS = 250;
 
@@ -83,6 +82,8 @@ async function status(handle: SupervisorHandle, info: ServerInfo, cpuSampleMs: n
   const now = Date.now();
   const rows = handle.status();
   const uptime = (s: InstanceStatus) => (s.pid !== undefined && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) : undefined);
+  // Loaded on the first `ps`: the /proc table reader is not needed to run the formation.
+  const { sampleTrees } = await import('./tree-stats.js');
   const stats = await sampleTrees(
     rows.filter((s) => s.pid !== undefined).map((s) => ({ pid: s.pid as number, uptimeMs: uptime(s) })),
     cpuSampleMs,

@@ -10,12 +10,11 @@
 // Readers search the index up to there and index the few newer lines themselves, in memory, so
 // a search is complete even while the index is catching up.
 import { closeSync, chmodSync, existsSync, openSync, renameSync } from 'node:fs';
-import { join } from 'node:path';
 import Database from 'better-sqlite3';
 
-export type Db = Database.Database;
+export { STORE_FILE, storePath } from './store-path.js';
 
-export const STORE_FILE = 'logs.db';
+export type Db = Database.Database;
 
 /** Bump when the schema changes; older files are migrated or rebuilt in `migrate`. */
 export const SCHEMA_VERSION = 3;
@@ -42,10 +41,6 @@ INSERT OR IGNORE INTO meta(key, value) VALUES ('fts_indexed_to', 0), ('next_line
 
 /** Tables of older schema versions: a store is a cache of recent lines, rebuilt rather than migrated. */
 const OLD_TABLES = ['lines_fts', 'lines', 'chunks', 'meta', 'instances'];
-
-export function storePath(stateDir: string): string {
-  return join(stateDir, STORE_FILE);
-}
 
 /**
  * Opens (creating if needed) the store for writing: WAL, file mode 0600. A file SQLite finds

@@ -37,6 +37,13 @@ export interface SupervisorHandle {
   remove(names: string[]): Promise<void>;
   /** Stop everything as SIGTERM to dozen would; resolves with dozen's exit code. */
   shutdown(reason: string): Promise<number>;
+  /**
+   * Says one of dozen's own lines: a `message` event, so it is printed tagged `dozen`, stored
+   * and drained like the supervisor's. For attachments' notices (a stale socket replaced, lines
+   * dropped...). Said before `run()`, it is held and emitted when the run starts, once every
+   * attachment listens.
+   */
+  say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void;
   /** Backpressure: pause/resume reading every child's stdout and stderr. */
   pauseOutput(): void;
   resumeOutput(): void;

@@ -121,6 +121,8 @@ class FormationDriver implements Supervisor {
   private readonly outputs = new Set<SpawnedChild>();
   private outputGrace: unknown = undefined;
   private outputGraceOver = false;
+  /** Messages said before run(): emitted when it starts, once every attachment listens. */
+  private held: SupervisorEvent[] | undefined = [];
   private readonly finished: Promise<number>;
   private resolveFinished!: (code: number) => void;
 
@@ -143,6 +145,7 @@ class FormationDriver implements Supervisor {
   // ---- lifecycle --------------------------------------------------------------------------
 
   run(): Promise<number> {
+    this.emitHeld();
     if (this.phase !== 'idle') return this.finished;
     // The watchdog comes first: no child may exist that it does not know about.
     if (this.watchdog === undefined) this.watchdog = startWatchdog();
@@ -237,6 +240,7 @@ class FormationDriver implements Supervisor {
     for (const slot of this.allSlots()) this.clearSlot(slot);
     this.reaper.dispose();
     this.watchdog?.close();
+    this.emitHeld(); // stopped before run(): what was said is still shown
     this.emit({ type: 'formation-exited', at: this.clock.now(), exitCode: this.exitCode });
     for (const w of this.waiters) w.resolve();
     this.waiters.clear();
@@ -399,9 +403,16 @@ class FormationDriver implements Supervisor {
     if (message) this.say(message.level, message.text, 'instance' in event ? event.instance : undefined);
   }
 
-  private say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void {
+  say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void {
     const event: SupervisorEvent = { type: 'message', at: this.clock.now(), level, text, ...(instance === undefined ? {} : { instance }) };
-    for (const listener of this.listeners) listener(event);
+    if (this.held) this.held.push(event);
+    else for (const listener of this.listeners) listener(event);
+  }
+
+  private emitHeld(): void {
+    const held = this.held;
+    this.held = undefined;
+    for (const event of held ?? []) for (const listener of this.listeners) listener(event);
   }
 
   // ---- SupervisorHandle -------------------------------------------------------------------

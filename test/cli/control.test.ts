@@ -292,6 +292,8 @@ describe('a dozen that was killed', { timeout: 120_000 }, () => {
     const first = startCli(['start', '-d', app.dir, '-p', String(base)], { timeoutMs: 60_000 });
     const rows = await waitForStatus(app, allUp, 'web.1 up');
     await first.waitForOutput(/add "\.dozen\/" to .*\.gitignore/, 10_000);
+    // An attachment's notice is one of dozen's lines: printed by the printer, tagged dozen.
+    assert.match(first.stdout(), /dozen\s+\| add "\.dozen\/" to /);
 
     first.signal('SIGKILL');
     await first.exited(10_000);
@@ -311,6 +313,11 @@ describe('a dozen that was killed', { timeout: 120_000 }, () => {
     const quit = await runCli(['quit', '-d', app.dir]);
     assert.equal(quit.code, 0, quit.stderr);
     assert.equal((await second.exited(30_000)).code, 0);
+    assert.match(second.stdout(), /dozen\s+\| replaced a stale control socket/);
+    // ...and stored once, with dozen's other lines.
+    const logs = await runCli(['logs', '-d', app.dir, '--source', 'dozen', '-n', '1000']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.equal(logs.stdout.split('replaced a stale control socket').length - 1, 1, logs.stdout);
   });
 });
 

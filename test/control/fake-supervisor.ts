@@ -84,6 +84,10 @@ export class FakeSupervisor implements SupervisorHandle {
     return this.shutdownCode;
   }
 
+  say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void {
+    this.emit({ type: 'message', at: Date.now(), level, text, ...(instance === undefined ? {} : { instance }) });
+  }
+
   pauseOutput(): void {}
   resumeOutput(): void {}
 

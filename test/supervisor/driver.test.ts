@@ -359,3 +359,41 @@ test('while stopping, the formation is done only when every group is empty', asy
   await r.running;
   assert.equal(r.code(), 0);
 });
+
+test('say: before run() it is held until the run starts, so listeners attached later see it too', async () => {
+  const clock = new ManualClock();
+  const world = new FakeWorld(clock);
+  const sup = createSupervisor({ specs: [spec('a.1')], clock, spawner: world.spawner, groups: world.groups, probePort: async () => false });
+  const early: SupervisorEvent[] = [];
+  sup.subscribe((e) => early.push(e));
+  sup.say('info', 'replaced a stale control socket');
+  assert.deepEqual(early, [], 'nothing is emitted before the run');
+  const late: SupervisorEvent[] = [];
+  sup.subscribe((e) => late.push(e)); // e.g. the printer, attached after the control socket
+  clock.advance(7);
+  const running = sup.run();
+  const text = (events: SupervisorEvent[]) => events.flatMap((e) => (e.type === 'message' ? [`${e.level} ${e.instance ?? '-'} ${e.text}`] : []));
+  assert.deepEqual(text(late), ['info - replaced a stale control socket'], 'held, then first of the run');
+  assert.deepEqual(late[0], { type: 'message', at: 0, level: 'info', text: 'replaced a stale control socket' }, 'stamped when said');
+  await settle();
+  sup.say('warn', 'drain x: unreachable', 'a.1');
+  assert.deepEqual(text(late).at(-1), 'warn a.1 drain x: unreachable', 'said during the run: at once');
+  assert.deepEqual(text(early), text(late));
+  void sup.shutdown('done', 0);
+  clock.advance(10);
+  assert.equal(await running, 0);
+  assert.equal(text(late).filter((t) => t.includes('stale')).length, 1, 'emitted once');
+});
+
+test('say: what was said before a stop that came before run() is still emitted', async () => {
+  const clock = new ManualClock();
+  const world = new FakeWorld(clock);
+  const sup = createSupervisor({ specs: [spec('a.1')], clock, spawner: world.spawner, groups: world.groups, probePort: async () => false });
+  const events: SupervisorEvent[] = [];
+  sup.subscribe((e) => events.push(e));
+  sup.say('info', 'add ".dozen/" to .gitignore');
+  assert.equal(await sup.shutdown('received SIGINT', 130), 130);
+  assert.equal(await sup.run(), 130);
+  assert.deepEqual(events.map((e) => (e.type === 'message' ? e.text : e.type)), ['add ".dozen/" to .gitignore', 'formation-exited']);
+  assert.equal(world.children.length, 0);
+});

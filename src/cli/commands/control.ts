@@ -24,7 +24,8 @@ import { version } from '../version.js';
 export const controlAttachment: Attachment = async (supervisor, ctx) => {
   const stateDir = ensureStateDir(ctx.app.root);
   const claim = await claimControlSocket(stateDir, { version, root: ctx.app.root });
-  for (const note of claim.notes) process.stderr.write(`dozen: ${note}\n`);
+  // Said before the run: held until it starts, then printed, stored and drained like every line.
+  for (const note of claim.notes) supervisor.say('info', note);
   return attachControlServer(supervisor, {
     stateDir,
     claim,

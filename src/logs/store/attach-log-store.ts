@@ -2,20 +2,20 @@
 // stored, off the terminal path. The listener only copies bytes into a queue; a timer hands the
 // queue to the store worker every FLUSH_MS (or sooner when it fills up); the worker commits each
 // batch in one transaction. A SIGKILL of dozen loses at most the lines not yet committed.
+// The store's own notices (lines dropped, a damaged store set aside) are said through the
+// supervisor (`say`): printed, drained, and stored once, by this same subscription.
 import { Worker } from 'node:worker_threads';
 import type { SupervisorEvent } from '../../supervisor/events.js';
 import type { SupervisorHandle } from '../../supervisor/handle.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_RETENTION, type Retention } from './retention.js';
-import { storePath } from './store-db.js';
+import { storePath } from './store-path.js';
 import type { FromWorker, StoreWorkerData, ToWorker } from './store-worker.js';
 
 export interface LogStoreOptions {
   /** The app's state folder (ensureStateDir); the store is `logs.db` inside it. */
   stateDir: string;
   retention?: Retention;
-  /** Where dozen's own notices about the store go (e.g. "N lines were not stored"). */
-  onMessage?: (text: string, level: 'warn' | 'error') => void;
   /** Called after each committed batch (tests, benchmarks). */
   onCommit?: (info: { lastId: number; lines: number }) => void;
   /** Hand the queue to the worker this often (default 250 ms). */
@@ -26,14 +26,8 @@ export interface LogStoreOptions {
   nice?: number;
 }
 
-/**
- * Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close.
- * `note` stores one of dozen's own lines that did not come through the supervisor's events
- * (e.g. a drain's notice).
- */
-export type LogStoreDisposer = (() => Promise<void>) & {
-  note(text: string, level: 'info' | 'warn' | 'error', instance?: string): void;
-};
+/** Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close. */
+export type LogStoreDisposer = () => Promise<void>;
 
 const FLUSH_MS = 250;
 /** Hand over early when this much is queued and the worker is idle. */
@@ -57,17 +51,15 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   let closing: ((ok: boolean) => void) | undefined;
   let waitingForIdle: (() => void) | undefined;
 
-  const warn = (text: string, level: 'warn' | 'error') => {
-    queue.pushText(Date.now() * 1000, 'dozen', 'dozen', level, text);
-    opts.onMessage?.(text, level);
-  };
+  // Stored through our own subscription, like every message.
+  const warn = (text: string) => handle.say('warn', text);
 
   const flush = () => {
     if (busy || failed) return;
     const batch = queue.take();
     // Said after taking the batch, so the notice has room in the emptied queue (next batch).
     const dropped = queue.takeDropped();
-    if (dropped > 0) warn(`log store: ${dropped} lines were not stored (the disk could not keep up)`, 'warn');
+    if (dropped > 0) warn(`log store: ${dropped} lines were not stored (the disk could not keep up)`);
     if (!batch) return;
     busy = true;
     const msg: ToWorker = { type: 'batch', batch };
@@ -77,8 +69,8 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   const fail = (message: string) => {
     if (failed) return;
     failed = true;
-    opts.onMessage?.(`log store stopped, lines are no longer stored: ${message}`, 'error');
     unsubscribe();
+    handle.say('error', `log store stopped, lines are no longer stored: ${message}`);
     closing?.(false);
     waitingForIdle?.();
   };
@@ -88,7 +80,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
       case 'opened':
         return;
       case 'notice':
-        warn(m.text, 'warn');
+        warn(m.text);
         return;
       case 'committed':
         busy = false;
@@ -110,8 +102,10 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     closing?.(false);
   });
 
+  let disposing = false; // app lines that arrive while disposing are not stored
   const onEvent = (e: SupervisorEvent) => {
     if (e.type === 'output') {
+      if (disposing) return;
       queue.push(Math.round(e.at * 1000), e.instance, 'app', e.stream, e.data);
       if (!busy && queue.bytes >= EARLY_FLUSH_BYTES) flush();
     } else if (e.type === 'message') {
@@ -123,7 +117,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   timer.unref();
 
   const dispose = async () => {
-    unsubscribe();
+    disposing = true;
     clearInterval(timer);
     const deadline = setTimeout(() => fail(`the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s`), CLOSE_TIMEOUT_MS);
     // Drain: wait for the batch in flight, hand over the rest, wait for it too, then close.
@@ -132,6 +126,8 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
       await new Promise<void>((resolve) => (waitingForIdle = resolve));
       waitingForIdle = undefined;
     }
+    // Subscribed until now: the notices said while draining (lines dropped) are stored too.
+    unsubscribe();
     if (!failed) {
       const closed = new Promise<boolean>((resolve) => (closing = resolve));
       worker.postMessage({ type: 'close' } satisfies ToWorker);
@@ -140,8 +136,5 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     clearTimeout(deadline);
     if (failed) await worker.terminate();
   };
-  const note = (text: string, level: 'info' | 'warn' | 'error', instance = 'dozen') => {
-    if (!failed) queue.pushText(Date.now() * 1000, instance, 'dozen', level, text);
-  };
-  return Object.assign(dispose, { note });
+  return dispose;
 }

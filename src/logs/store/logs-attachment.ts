@@ -1,6 +1,7 @@
 // `dozen start`'s log attachment: the log store and the drains, with their flags
 // (--log-retention, --no-log-store, --drain). Notices from either (lines not stored, a drain
-// unreachable or dropping) are printed on stderr and kept in the store as dozen's lines.
+// unreachable or dropping) are said through the supervisor: printed, stored and drained as
+// dozen's lines.
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ensureStateDir } from '../../platform/state-dir.js';
@@ -35,21 +36,14 @@ export function logsAttachment(opts: LogsStartOptions, env: NodeJS.ProcessEnv = 
   const retention = parseRetention(opts.logRetention);
   const drains = parseDrainList(opts.drain ?? [], env.DOZEN_DRAINS);
   return (supervisor, ctx) => {
-    const store = opts.logStore ? attachLogStore(supervisor, { stateDir: ensureStateDir(ctx.app.root), retention, onMessage: say }) : undefined;
+    const store = opts.logStore ? attachLogStore(supervisor, { stateDir: ensureStateDir(ctx.app.root), retention }) : undefined;
     const detachDrains = attachDrains(supervisor, drains, {
       appName: basename(ctx.app.root),
-      onMessage: (text, level) => {
-        say(text);
-        store?.note(text, level);
-      },
+      onMessage: (text, level) => supervisor.say(level, text),
     });
     return async () => {
       await detachDrains(); // first: its last notices still go into the store
       await store?.();
     };
   };
-}
-
-function say(text: string): void {
-  process.stderr.write(`dozen: ${text}\n`);
 }

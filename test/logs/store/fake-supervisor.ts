@@ -18,6 +18,14 @@ export class FakeSupervisor implements SupervisorHandle {
     this.emit({ type: 'message', at, level, text, ...(instance === undefined ? {} : { instance }) });
   }
 
+  /** What was said through `say` (the store's and the drains' notices), in order. */
+  readonly said: string[] = [];
+
+  say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void {
+    this.said.push(text);
+    this.message(text, instance, level);
+  }
+
   get listenerCount(): number {
     return this.listeners.size;
   }

@@ -147,8 +147,8 @@ test('when the queue bound is hit, lines are dropped, counted and reported once'
   const dir = tempDir();
   try {
     const sup = new FakeSupervisor();
-    const messages: string[] = [];
-    const dispose = attachLogStore(sup, { stateDir: dir, maxQueueBytes: 64 * 1024, onMessage: (t) => messages.push(t) });
+    const messages = sup.said;
+    const dispose = attachLogStore(sup, { stateDir: dir, maxQueueBytes: 64 * 1024 });
     // 2000 events of 10 lines of 10 bytes each in one tick: 200 KB, far over the 64 KB bound.
     let total = 0;
     for (let i = 0; i < 2000; i++) {
@@ -198,8 +198,8 @@ test('a damaged store: dozen logs says so in one line; the next start sets it as
       (e: unknown) => e instanceof DozenError && /logs\.db: the log store is damaged \(SQLITE_NOTADB\); the next dozen start moves it aside/.test(e.message),
     );
     const sup = new FakeSupervisor();
-    const messages: string[] = [];
-    const dispose = attachLogStore(sup, { stateDir: dir, onMessage: (t) => messages.push(t) });
+    const messages = sup.said;
+    const dispose = attachLogStore(sup, { stateDir: dir });
     sup.output('web.1', ['after the damage']);
     await dispose();
     assert.equal(messages.length, 1, messages.join('\n'));

@@ -380,7 +380,7 @@ class FormationDriver implements Supervisor {
         this.stopFormation(decision.reason, decision.exitCode);
         return;
       case 'finish':
-        this.say('info', decision.reason);
+        // shutdown() says the reason, once ("web.1 exited; no process left running").
         this.shutdown(decision.reason, decision.exitCode);
         return;
     }

@@ -397,3 +397,15 @@ test('say: what was said before a stop that came before run() is still emitted',
   assert.deepEqual(events.map((e) => (e.type === 'message' ? e.text : e.type)), ['add ".dozen/" to .gitignore', 'formation-exited']);
   assert.equal(world.children.length, 0);
 });
+
+test('can-die: "no process left running" is said once', async () => {
+  for (const code of [0, 4]) {
+    const r = await rig([spec('web.1'), spec('worker.1')], { canDie: ['web', 'worker'] });
+    r.world.last('worker.1').exit({ reason: 'exit-code', code: 0 });
+    r.world.last('web.1').exit({ reason: 'exit-code', code });
+    r.clock.advance(10);
+    assert.equal(await r.running, code);
+    const said = r.messages().filter((m) => m.includes('no process left running'));
+    assert.deepEqual(said, ['web.1 exited; no process left running'], r.messages().join('\n'));
+  }
+});

@@ -7,7 +7,6 @@ import type { Command } from 'commander';
 import { ensureStateDir } from '../../platform/state-dir.js';
 import type { Attachment } from '../../supervisor/attachment.js';
 import { flag } from '../../cli/options.js';
-import { attachDrains } from '../drains/attach-drains.js';
 import { parseDrainList } from '../drains/drain-url.js';
 import { attachLogStore } from './attach-log-store.js';
 import { parseRetention } from './retention.js';
@@ -35,12 +34,16 @@ export function addLogsStartOptions(cmd: Command): Command {
 export function logsAttachment(opts: LogsStartOptions, env: NodeJS.ProcessEnv = process.env): Attachment {
   const retention = parseRetention(opts.logRetention);
   const drains = parseDrainList(opts.drain ?? [], env.DOZEN_DRAINS);
-  return (supervisor, ctx) => {
+  return async (supervisor, ctx) => {
     const store = opts.logStore ? attachLogStore(supervisor, { stateDir: ensureStateDir(ctx.app.root), retention }) : undefined;
-    const detachDrains = attachDrains(supervisor, drains, {
-      appName: basename(ctx.app.root),
-      onMessage: (text, level) => supervisor.say(level, text),
-    });
+    // The drains (https, tls) are loaded only when there is one: most runs have none.
+    const detachDrains =
+      drains.length === 0
+        ? async () => undefined
+        : (await import('../drains/attach-drains.js')).attachDrains(supervisor, drains, {
+            appName: basename(ctx.app.root),
+            onMessage: (text, level) => supervisor.say(level, text),
+          });
     return async () => {
       await detachDrains(); // first: its last notices still go into the store
       await store?.();

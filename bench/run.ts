@@ -116,7 +116,9 @@ interface Saved {
   floodLines: number;
 }
 
-let command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+// The command that reproduces the measurements (options that only affect the output left out).
+const measuring = process.argv.slice(2).filter((a, i, all) => !['--no-write', '--keep', '--out', '--from'].includes(a) && !['--out', '--from'].includes(all[i - 1] ?? ''));
+let command = `npm run bench${measuring.length > 0 ? ` -- ${measuring.join(' ')}` : ''}`;
 let date = new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC';
 let loadBefore = loadavg().map((l) => l.toFixed(2)).join(' ');
 let loadAfter = '';

@@ -1,11 +1,13 @@
-// The real Spawner: `sh -c` in its own process group (platform/spawn-group.ts), each pipe read
-// as raw Buffers (no decoding) through a LineSplitter, so consumers get whole lines per read.
+// The real Spawner: `sh -c` in its own process group (platform/spawn-group.ts), `exec` before a
+// single simple command so that the app itself is the process watched (platform/exec-command.ts).
+// Each pipe is read as raw Buffers (no decoding) through a LineSplitter: whole lines per read.
 //
 // Ordering: a child's `exit` can arrive before the last bytes of its pipes are read. We report
 // the exit once both pipes closed, or EXIT_GRACE_MS after the exit when a background process
 // still holds them open; then any pending partial line is flushed first, so "web.1 exited"
 // follows the last line web.1 wrote.
 import { LineSplitter } from '../logs/line-splitter.js';
+import { execCommand } from '../platform/exec-command.js';
 import { spawnGroup } from '../platform/spawn-group.js';
 import type { ExitOutcome, StreamName } from './events.js';
 import type { SpawnedChild, SpawnRequest, Spawner } from './spawner.js';
@@ -24,7 +26,7 @@ export function groupSpawner(opts: GroupSpawnerOptions = {}): Spawner {
 
 function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
   const { spec } = req;
-  const child = spawnGroup({ command: spec.command, cwd: spec.cwd, env: req.env });
+  const child = spawnGroup({ command: execCommand(spec.command), cwd: spec.cwd, env: req.env });
   const splitter = (stream: StreamName) =>
     new LineSplitter({
       ...(opts.idleMs === undefined ? {} : { idleMs: opts.idleMs }),

@@ -58,16 +58,39 @@ test('stop: SIGTERM to every group, the child ignoring it is SIGKILLed at the ti
   await r.log.waitForOutput('stubborn.1', /^ready$/m);
   await r.log.waitForOutput('polite.1', /^ready$/m);
   const pids = r.log.pids();
-  assert.equal(pids.length, 5, `2 leaders, 2 apps, 1 grandchild: ${pids}`);
+  assert.equal(pids.length, 3, `2 apps (exec'd by sh: each is its group's leader), 1 grandchild: ${pids}`);
   assert.equal(await shutdownAndWait(r, 'received SIGTERM', 143), 143);
   assert.match(r.log.output('stubborn.1'), /^ignoring SIGTERM$/m);
   assert.match(r.log.output('polite.1'), /^got SIGTERM$/m);
   const status = new Map(r.sup.status().map((s) => [s.name, s]));
   assert.deepEqual(status.get('stubborn.1')?.lastExit, { reason: 'killed' });
-  assert.equal(status.get('polite.1')?.lastExit?.reason, 'signal', 'sh died of the SIGTERM');
+  assert.deepEqual(status.get('polite.1')?.lastExit, { reason: 'exit-code', code: 0 }, 'its handler exited 0');
   assert.ok(r.log.messages().includes('stubborn.1 did not stop within 1.5 s: sending SIGKILL'), r.log.dump());
   // The formation waits for every group: nothing is left when run() resolves.
   await assertAllGone(pids, 200);
+});
+
+test('a graceful SIGTERM handler: its exit code is what dozen reports (sh exec\'d the app)', { timeout: 30_000 }, async () => {
+  const r = start([
+    spec('graceful.1', childCommand('pid', 'trap-term:300:7', 'ready')),
+    spec('clean.1', `NAME=clean ${childCommand('pid', 'trap-term:100', 'ready')}`),
+    // Not one simple command: sh stays in front of the app and dies of the signal at once.
+    spec('compound.1', `${childCommand('pid', 'trap-term:100', 'ready')} || true`),
+  ]);
+  for (const name of ['graceful.1', 'clean.1', 'compound.1']) await r.log.waitForOutput(name, /^ready$/m);
+  const leader = (name: string) => r.sup.status().find((s) => s.name === name)?.pid;
+  const appPid = (name: string) => Number(/^pid (\d+)$/m.exec(r.log.output(name))?.[1]);
+  assert.equal(leader('graceful.1'), appPid('graceful.1'), 'the app is the process dozen watches');
+  assert.equal(leader('clean.1'), appPid('clean.1'), 'also after an assignment');
+  assert.notEqual(leader('compound.1'), appPid('compound.1'), 'sh + app');
+  assert.equal(await shutdownAndWait(r, 'received SIGTERM', 143), 143);
+  const last = new Map(r.sup.status().map((s) => [s.name, s.lastExit]));
+  assert.deepEqual(last.get('graceful.1'), { reason: 'exit-code', code: 7 });
+  assert.deepEqual(last.get('clean.1'), { reason: 'exit-code', code: 0 });
+  assert.deepEqual(last.get('compound.1'), { reason: 'signal', signal: 'SIGTERM' });
+  assert.ok(r.log.messages().includes('graceful.1 exited with code 7'), r.log.dump());
+  assert.ok(r.log.messages().includes('clean.1 exited with code 0'), r.log.dump());
+  assert.match(r.log.output('graceful.1'), /^got SIGTERM$/m);
 });
 
 test('exit code: the first process to exit stops the formation with its code', { timeout: 30_000 }, async () => {

@@ -101,15 +101,8 @@ export interface Plan {
 /** The instances the formation asks for, with their ports and environments. */
 export function planInstances(app: LoadedApp, opts: PlanOptions = {}): Plan {
   const types = processTypes(app);
+  // An unknown type is expandFormation's usage error (valid types listed, `release` pointed to `dozen run`).
   const only = opts.types !== undefined && opts.types.length > 0 ? opts.types : undefined;
-  for (const type of only ?? []) {
-    if (!types.includes(type)) {
-      throw new DozenError('formation', `unknown process type "${type}"`, {
-        hint: `Valid types: ${types.join(', ') || '(none)'}.`,
-        location: { file: app.procfile.path },
-      });
-    }
-  }
   const formation = parseFormation(opts.formation, types);
   // PORT as the child would see it: the env files' value after precedence, else the inherited one.
   const basePort = resolveBasePort(opts.port, app.config.PORT ?? app.inherited.PORT);

@@ -141,10 +141,11 @@ describe('dozen check', () => {
       assertOneLineError(await runCli(['check', '-m', 'wbe=2'], { cwd: app.dir }), 78, /wbe.*web, worker/);
     });
 
-    it('an unknown positional type lists the valid types', T, async (t) => {
+    it('an unknown positional type is a usage error listing the valid types; release points to dozen run', T, async (t) => {
       const app = await tempApp({ Procfile: PROCFILE });
       t.after(app.cleanup);
-      assertOneLineError(await runCli(['check', 'clock'], { cwd: app.dir }), 78, /"clock".*web, worker/);
+      assertOneLineError(await runCli(['check', 'clock'], { cwd: app.dir }), 2, /unknown process type "clock": expected one of web, worker$/);
+      assertOneLineError(await runCli(['check', 'release'], { cwd: app.dir }), 2, /"release": expected one of web, worker\..*dozen run release/);
     });
 
     it('a missing env file named by -e', T, async (t) => {

@@ -107,7 +107,9 @@ describe('planInstances', () => {
     t.after(app.cleanup);
     const loaded = loadApp(options({ root: app.dir }), {});
     assert.deepEqual(planInstances(loaded, { types: ['clock'] }).instances.map((i) => [i.name, i.port]), [['clock.1', 5200]]);
-    assert.throws(() => planInstances(loaded, { types: ['release'] }), configError('formation', /"release".*web, worker, clock/));
+    const usage = (pattern: RegExp) => (e: unknown) => e instanceof DozenError && e.code === 'usage' && e.exitCode === 2 && pattern.test(e.oneLine());
+    assert.throws(() => planInstances(loaded, { types: ['foo'] }), usage(/^unknown process type "foo": expected one of web, worker, clock$/));
+    assert.throws(() => planInstances(loaded, { types: ['web', 'release'] }), usage(/"release": expected one of web, worker, clock\..*dozen run release/));
     assert.throws(() => planInstances(loaded, { formation: 'wrker=1' }), configError('formation', /wrker/));
   });
 });

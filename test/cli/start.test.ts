@@ -180,6 +180,8 @@ test('bad flag values are usage errors naming the valid values', { timeout: 30_0
     [['-t', 'soon'], /-t\/--timeout: expected a number of seconds, got "soon"/],
     [['--can-die', 'wbe'], /--can-die: unknown process type "wbe": expected one of web/],
     [['--stop-signal', 'SIGNOPE'], /--stop-signal: expected a signal name/],
+    [['foo'], /^dozen: unknown process type "foo": expected one of web\n$/],
+    [['release'], /^dozen: unknown process type "release": expected one of web\. .*"dozen run release"/],
   ];
   for (const [args, message] of cases) {
     const result = await runCli(['start', '-d', a.dir, ...args]);

@@ -24,6 +24,10 @@ export interface LogStoreOptions {
   maxQueueBytes?: number;
   /** nice value of the writer thread (default 10). */
   nice?: number;
+  /** Close the writer thread after this long without a batch (default 30 s); the next batch starts a new one. */
+  idleMs?: number;
+  /** Called when a writer thread starts and when an idle one has closed (tests). */
+  onWriter?: (event: 'started' | 'retired') => void;
 }
 
 /** Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close. */
@@ -33,6 +37,13 @@ const FLUSH_MS = 250;
 /** Hand over early when this much is queued and the worker is idle. */
 const EARLY_FLUSH_BYTES = 4 << 20;
 const CLOSE_TIMEOUT_MS = 10_000;
+/**
+ * A writer thread is a second V8 isolate with SQLite: ~10 MB of dozen's memory. It starts with the
+ * first batch (not before the first spawn) and is closed after this long without one, so an app
+ * that has gone quiet does not pay for it; a new one starts (in ~0.1 s, off the main thread) with
+ * the next batch. It retires only once it has had time to index and prune what it wrote.
+ */
+const IDLE_MS = 30_000;
 
 export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions): LogStoreDisposer {
   const queue = new ChunkQueue(opts.maxQueueBytes);
@@ -43,27 +54,39 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     // Exit fast: an unindexed backlog is indexed by the next start or by `dozen logs --search`.
     closeIndexBudgetMs: 0,
   };
-  const worker = new Worker(new URL('./store-worker.js', import.meta.url), { workerData });
-  worker.unref(); // never what keeps dozen alive; dispose() waits for it explicitly
+  const idleMs = opts.idleMs ?? IDLE_MS;
 
+  let worker: Worker | undefined; // none until the first batch, and none while idle
+  let retiring = false; // an idle worker was asked to close and has not yet
+  let lastBatchAt = 0;
   let busy = false; // a batch is in the worker and not yet committed
   let failed = false;
   let closing: ((ok: boolean) => void) | undefined;
   let waitingForIdle: (() => void) | undefined;
+  let disposing = false; // app lines that arrive while disposing are not stored
 
   // Stored through our own subscription, like every message.
   const warn = (text: string) => handle.say('warn', text);
 
   const flush = () => {
-    if (busy || failed) return;
+    if (busy || failed || retiring) return;
     const batch = queue.take();
     // Said after taking the batch, so the notice has room in the emptied queue (next batch).
     const dropped = queue.takeDropped();
     if (dropped > 0) warn(`log store: ${dropped} lines were not stored (the disk could not keep up)`);
-    if (!batch) return;
+    if (!batch) {
+      if (worker && !retiring && !disposing && Date.now() - lastBatchAt >= idleMs) retire(worker);
+      return;
+    }
     busy = true;
+    lastBatchAt = Date.now();
     const msg: ToWorker = { type: 'batch', batch };
-    worker.postMessage(msg, [batch.bytes.buffer as ArrayBuffer]);
+    (worker ??= startWorker()).postMessage(msg, [batch.bytes.buffer as ArrayBuffer]);
+  };
+
+  const retire = (w: Worker) => {
+    retiring = true;
+    w.postMessage({ type: 'close' } satisfies ToWorker);
   };
 
   const fail = (message: string) => {
@@ -75,7 +98,25 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     waitingForIdle?.();
   };
 
-  worker.on('message', (m: FromWorker) => {
+  const startWorker = (): Worker => {
+    const w = new Worker(new URL('./store-worker.js', import.meta.url), { workerData });
+    w.unref(); // never what keeps dozen alive; dispose() waits for it explicitly
+    let closed = false;
+    w.on('message', (m: FromWorker) => {
+      if (m.type === 'closed') closed = true;
+      onMessage(m);
+    });
+    w.on('error', (err) => fail(err.message));
+    w.on('exit', (code) => {
+      if (closed) return; // after its 'closed': a retired writer, or the last one
+      if (!closing) fail(`the writer thread exited (code ${code})`);
+      closing?.(false);
+    });
+    opts.onWriter?.('started');
+    return w;
+  };
+
+  const onMessage = (m: FromWorker) => {
     switch (m.type) {
       case 'opened':
         return;
@@ -89,20 +130,23 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
         else if (queue.bytes >= EARLY_FLUSH_BYTES) flush();
         return;
       case 'closed':
+        if (retiring) {
+          // The idle writer is done: lines queued meanwhile go to a new one.
+          retiring = false;
+          worker = undefined;
+          opts.onWriter?.('retired');
+          if (waitingForIdle) waitingForIdle();
+          else if (queue.bytes >= EARLY_FLUSH_BYTES) flush();
+          return;
+        }
         closing?.(true);
         return;
       case 'failed':
         fail(m.message);
         return;
     }
-  });
-  worker.on('error', (err) => fail(err.message));
-  worker.on('exit', (code) => {
-    if (!closing) fail(`the writer thread exited (code ${code})`);
-    closing?.(false);
-  });
+  };
 
-  let disposing = false; // app lines that arrive while disposing are not stored
   const onEvent = (e: SupervisorEvent) => {
     if (e.type === 'output') {
       if (disposing) return;
@@ -121,20 +165,20 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     clearInterval(timer);
     const deadline = setTimeout(() => fail(`the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s`), CLOSE_TIMEOUT_MS);
     // Drain: wait for the batch in flight, hand over the rest, wait for it too, then close.
-    while (!failed && (busy || !queue.isEmpty)) {
-      if (!busy) flush();
+    while (!failed && (busy || retiring || !queue.isEmpty)) {
+      if (!busy && !retiring) flush();
       await new Promise<void>((resolve) => (waitingForIdle = resolve));
       waitingForIdle = undefined;
     }
     // Subscribed until now: the notices said while draining (lines dropped) are stored too.
     unsubscribe();
-    if (!failed) {
+    if (!failed && worker) {
       const closed = new Promise<boolean>((resolve) => (closing = resolve));
       worker.postMessage({ type: 'close' } satisfies ToWorker);
       await closed;
     }
     clearTimeout(deadline);
-    if (failed) await worker.terminate();
+    if (failed) await worker?.terminate();
   };
   return dispose;
 }

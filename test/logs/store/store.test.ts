@@ -119,6 +119,54 @@ test('a reader sees committed lines while the store is still attached', { timeou
   }
 });
 
+test('the writer thread starts with the first batch, closes when idle, and a new one takes the next lines', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  try {
+    const sup = new FakeSupervisor();
+    const events: string[] = [];
+    let onWriter: (() => void) | undefined;
+    const dispose = attachLogStore(sup, {
+      stateDir: dir,
+      flushMs: 20,
+      idleMs: 100,
+      onWriter: (event) => {
+        events.push(event);
+        onWriter?.();
+      },
+    });
+    const writerEvents = (n: number) =>
+      new Promise<void>((resolve, reject) => {
+        const check = () => {
+          if (events.length < n) return;
+          clearTimeout(bound);
+          onWriter = undefined;
+          resolve();
+        };
+        const bound = setTimeout(() => reject(new Error(`expected ${n} writer events within 10 s, got ${events.join(', ') || 'none'}`)), 10_000);
+        onWriter = check;
+        check();
+      });
+    assert.deepEqual(events, [], 'no writer before there is anything to store');
+    sup.output('web.1', ['before the pause']);
+    await writerEvents(2);
+    assert.deepEqual(events, ['started', 'retired']);
+    sup.output('web.1', ['after the pause']);
+    sup.message('web.1 exited with code 0', 'web.1');
+    await writerEvents(3);
+    await dispose();
+    assert.deepEqual(events, ['started', 'retired', 'started']);
+    const reader = LogReader.open(dir);
+    assert.ok(reader);
+    assert.deepEqual(
+      reader.query(q({})).map((l) => l.text),
+      ['before the pause', 'after the pause', 'web.1 exited with code 0'],
+    );
+    reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test('terminal escape codes and CR are removed; stderr is kept apart', { timeout: 30_000 }, async () => {
   const dir = tempDir();
   try {

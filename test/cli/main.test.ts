@@ -86,16 +86,38 @@ describe('dozen (the program)', () => {
 });
 
 describe('docs/cli.md', () => {
-  it('names every flag of check, env and run, with its variable', async () => {
+  it('has a section for every command naming each of its flags with its variable', async () => {
     const doc = await readFile(join(repoRoot, 'docs/cli.md'), 'utf8');
+    const sections = doc.split(/^(?=## )/m);
+    // The app options and -m/-p are described once, for every command that takes them.
+    const shared = sections.find((s) => s.startsWith('## Options shared')) ?? '';
     const missing: string[] = [];
-    for (const cmd of (await buildProgram()).commands.filter((c) => ['check', 'env', 'run'].includes(c.name()))) {
+    const commands = (await buildProgram()).commands.filter((c) => c.name() !== 'help');
+    assert.ok(commands.length >= 11, commands.map((c) => c.name()).join(' '));
+    for (const cmd of commands) {
+      // Its section holds its usage line: `dozen start [app options] ...`.
+      const usage = new RegExp(`^dozen ${cmd.name()}( |$)`, 'm');
+      const section = sections.find((s) => usage.test(s));
+      if (section === undefined) {
+        missing.push(`dozen ${cmd.name()}: no section`);
+        continue;
+      }
+      const text = section + shared;
       for (const option of cmd.options) {
         if (option.long === undefined || option.long === '--help') continue;
-        if (!doc.includes(`\`${option.long}`) && !doc.includes(` ${option.long}`)) missing.push(`${cmd.name()} ${option.long}`);
-        if (option.envVar !== undefined && !doc.includes(option.envVar)) missing.push(`${cmd.name()} ${option.envVar}`);
+        if (!text.includes(`\`${option.long}`) && !text.includes(` ${option.long}`)) missing.push(`${cmd.name()} ${option.long}`);
+        if (option.envVar !== undefined && !text.includes(option.envVar)) missing.push(`${cmd.name()} ${option.envVar}`);
       }
     }
     assert.deepEqual(missing, []);
+  });
+
+  it("README.md's Commands table lists every command", async () => {
+    const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
+    const table = readme.slice(readme.indexOf('## Commands'), readme.indexOf('\n## ', readme.indexOf('## Commands') + 1));
+    const rows = table.split('\n').filter((line) => line.startsWith('| `dozen '));
+    const listed = new Set(rows.map((row) => /^\| `dozen ([a-z]+)/.exec(row)?.[1]));
+    const commands = (await buildProgram()).commands.map((c) => c.name()).filter((n) => n !== 'help');
+    assert.deepEqual(commands.filter((n) => !listed.has(n)), []);
   });
 });

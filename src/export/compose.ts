@@ -6,6 +6,7 @@
 import { relative } from 'node:path';
 import type { ProcessSpec } from '../formation/types.js';
 import { shellExport } from '../env/shell-quote.js';
+import { execCommand } from '../platform/exec-command.js';
 import { composeEnvFileValue, composeLiteral } from './compose-env.js';
 import { header } from './header.js';
 import { countsByType, requireShellNames, typeName } from './instance-env.js';
@@ -90,8 +91,12 @@ function shellLine(key: string, value: string): string {
   return OWN_KEYS.has(key) ? `[ "\${${key}+set}" = set ] || ${shellExport(key, value)}` : shellExport(key, value);
 }
 
-/** `sh -c COMMAND`, or with the shell-syntax secret sourced first. `$` doubled for compose. */
+/**
+ * `sh -c COMMAND`, or with the shell-syntax secret sourced first. `$` doubled for compose. `exec`
+ * before a simple command, so the stop signal reaches the app, not only the sh in front of it.
+ */
 function command(text: string, secret: string | undefined): string[] {
-  if (!secret) return ['sh', '-c', composeLiteral(text)];
-  return ['sh', '-c', composeLiteral(`. /run/secrets/${secret} && exec sh -c "$1"`), 'sh', composeLiteral(text)];
+  const line = execCommand(text);
+  if (!secret) return ['sh', '-c', composeLiteral(line)];
+  return ['sh', '-c', composeLiteral(`. /run/secrets/${secret} && exec sh -c "$1"`), 'sh', composeLiteral(line)];
 }

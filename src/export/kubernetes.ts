@@ -8,6 +8,7 @@
 // rule: web is the type that receives requests).
 import type { ProcessSpec } from '../formation/types.js';
 import { DozenError } from '../errors.js';
+import { execCommand } from '../platform/exec-command.js';
 import { header } from './header.js';
 import { countsByType, typeName } from './instance-env.js';
 import type { ExportContext, ExportFile } from './types.js';
@@ -62,8 +63,9 @@ function container(type: string, containerName: string, spec: ProcessSpec, image
     name: containerName,
     image,
     // Kubernetes expands `$(VAR)` in command and turns `$$` into `$`: doubling every `$` keeps the
-    // command exactly as the Procfile wrote it.
-    command: ['sh', '-c', spec.command.replace(/\$/g, '$$$$')],
+    // command exactly as the Procfile wrote it. `exec` before a simple command: otherwise sh is
+    // PID 1, which ignores SIGTERM, and the app gets no stop signal before the SIGKILL.
+    command: ['sh', '-c', execCommand(spec.command).replace(/\$/g, '$$$$')],
     envFrom: [{ secretRef: { name: secretName } }],
     env,
   };

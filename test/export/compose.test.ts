@@ -8,6 +8,7 @@ import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { renderCompose } from '../../src/export/compose.js';
+import { execCommand } from '../../src/platform/exec-command.js';
 import { writeExport } from '../../src/export/write-files.js';
 import { hasTool, hostileConfig, hostileFixture, missingToolReason, tempDir } from './fixtures.js';
 
@@ -65,7 +66,7 @@ test('compose: docker-compose accepts the file and resolves exactly the config',
       assert.equal(environment.PS, spec.type);
       if (spec.port !== undefined) assert.equal(environment.PORT, String(instances.find((s) => s.type === spec.type && s.index === 1)?.port));
       const command = service.command.map(unescape);
-      assert.equal(command[command.length - 1], spec.command, `${name}: command`);
+      assert.equal(command[command.length - 1], execCommand(spec.command), `${name}: command`);
       if (spec.type !== 'release') assert.equal(service.deploy?.replicas, instances.filter((s) => s.type === spec.type).length);
     }
   } finally {

@@ -8,6 +8,7 @@ import { Job } from 'kubernetes-models/batch/v1/Job';
 import { Secret } from 'kubernetes-models/v1/Secret';
 import { Service } from 'kubernetes-models/v1/Service';
 import { renderKubernetes } from '../../src/export/kubernetes.js';
+import { execCommand } from '../../src/platform/exec-command.js';
 import { DozenError } from '../../src/errors.js';
 import { hostileConfig, hostileFixture } from './fixtures.js';
 
@@ -83,7 +84,7 @@ test('kubernetes: the Secret holds exactly the config; Deployments, Service and 
     const [c] = pod.containers;
     assert.equal(c.image, ctx.image);
     // Kubernetes turns `$$` into `$` (and would expand `$(VAR)`): undoing that gives the command.
-    assert.deepEqual([c.command[0], c.command[1], c.command[2].replace(/\$\$/g, '$')], ['sh', '-c', first.command]);
+    assert.deepEqual([c.command[0], c.command[1], c.command[2].replace(/\$\$/g, '$')], ['sh', '-c', execCommand(first.command)]);
     assert.ok(!/\$(?!\$)/.test(c.command[2].replace(/\$\$/g, '')), 'every $ doubled');
     assert.deepEqual(c.envFrom, [{ secretRef: { name: secret?.metadata.name } }]);
     assert.deepEqual(c.env[0], { name: 'PORT', value: String(first.port) });
@@ -94,7 +95,7 @@ test('kubernetes: the Secret holds exactly the config; Deployments, Service and 
   assert.deepEqual(service?.spec.selector, { app: ctx.app, 'process-type': 'web' });
   const [job] = docs.get('hostile-app-release.yaml') ?? [];
   assert.equal(job?.spec.template.spec.restartPolicy, 'Never');
-  assert.equal(job?.spec.template.spec.containers[0].command[2].replace(/\$\$/g, '$'), ctx.release?.command);
+  assert.equal(job?.spec.template.spec.containers[0].command[2].replace(/\$\$/g, '$'), execCommand(ctx.release?.command ?? ''));
 });
 
 test('kubernetes: no --image is a clear usage error', () => {

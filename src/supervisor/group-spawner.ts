@@ -78,11 +78,17 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
 
   return {
     pid: child.pid,
+    // The splitters pause too: while we are not reading, a pending partial line is not idle, and
+    // flushing it after 100 ms would cut a line the child is still writing.
     pause: () => {
       child.stdout.pause();
       child.stderr.pause();
+      out.pause();
+      err.pause();
     },
     resume: () => {
+      out.resume();
+      err.resume();
       child.stdout.resume();
       child.stderr.resume();
     },

@@ -170,6 +170,25 @@ test('a partial line does not hold back other processes; it is flushed after idl
   assert.equal(await shutdownAndWait(r, 'done', 0), 0);
 });
 
+test('while output is paused (slow stdout), a partial line is not cut by the idle flush', { timeout: 30_000 }, async () => {
+  const r = start([spec('slow.1', childCommand('line:ready', 'partial:half-', 'sleep:800', 'line:rest'))]);
+  await r.log.waitForOutput('slow.1', /^ready$/m);
+  r.sup.pauseOutput();
+  // Paused for longer than the idle flush (100 ms) and than the child's pause between its writes.
+  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  r.sup.resumeOutput();
+  try {
+    await r.log.waitForOutput('slow.1', /^half-rest$/m, 5_000);
+  } catch (err) {
+    await r.sup.forceKill();
+    throw err;
+  }
+  const pieces = r.log.events.filter((e) => e.type === 'output' && e.instance === 'slow.1');
+  assert.ok(pieces.every((e) => e.type === 'output' && !e.partial), 'no piece was cut');
+  assert.equal(r.log.output('slow.1'), 'ready\nhalf-rest\n');
+  assert.equal(await shutdownAndWait(r, 'done', 0), 0);
+});
+
 test('a 1 MiB line arrives whole, in marked pieces at most', { timeout: 30_000 }, async () => {
   const size = 1024 * 1024;
   const r = start([spec('big.1', childCommand(`big:${size}`, 'line:after'))]);

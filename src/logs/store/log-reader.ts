@@ -11,19 +11,7 @@ import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
 import { instanceTag, openStoreForReading, openStoreForWriting, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
 import { splitLines, StoreWriter } from './store-writer.js';
 import { DEFAULT_RETENTION } from './retention.js';
-import type { LogSource, StoredLine } from './stored-line.js';
-
-interface ChunkRow {
-  id: number;
-  lines: number;
-  ts: number;
-  instance: string;
-  type: string;
-  source: LogSource;
-  stream: string;
-  /** TEXT or, as most chunks are stored, a BLOB of UTF-8. */
-  text: string | Buffer;
-}
+import type { ChunkRow, StoredLine } from './stored-line.js';
 
 const COLUMNS = 'c.id AS id, c.lines AS lines, c.ts AS ts, c.instance AS instance, c.type AS type, c.source AS source, c.stream AS stream, c.text AS text';
 /** Above this many unindexed lines, index them into the store rather than in memory per query. */

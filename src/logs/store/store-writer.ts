@@ -4,7 +4,7 @@
 import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
-import { typeOfInstance, type LogSource } from './stored-line.js';
+import { typeOfInstance, type ChunkRow, type LogSource } from './stored-line.js';
 
 /** A run of complete `\n`-terminated lines of one instance/stream, at `bytes[start, end)`. */
 export interface ChunkMeta {
@@ -61,15 +61,8 @@ function countLines(stored: string | Buffer): number {
   return n;
 }
 
-interface ChunkRow {
-  id: number;
-  lines: number;
-  ts: number;
-  instance: string;
-  type: string;
-  source: string;
-  text: string | Buffer;
-}
+/** The columns the indexer and the pruner read (no stream). */
+type IndexedChunk = Omit<ChunkRow, 'stream'>;
 
 /**
  * Every transaction is IMMEDIATE: `dozen logs` may index a crash's backlog while a new dozen
@@ -144,7 +137,7 @@ export class StoreWriter {
     this.db.transaction(() => {
       let from = this.getIndexedTo.get() as number;
       while (done < max) {
-        const rows = this.chunksAfter.all(from, 64) as ChunkRow[];
+        const rows = this.chunksAfter.all(from, 64) as IndexedChunk[];
         if (rows.length === 0) break;
         for (const row of rows) {
           const tags = ftsTags(row.instance, row.type, row.source);
@@ -175,7 +168,7 @@ export class StoreWriter {
       const beyondCount = last - this.retention.maxLines; // lines numbered up to this are beyond it
       const cutoffUs = (nowMs - this.retention.maxAgeMs) * 1000;
       const indexedTo = this.getIndexedTo.get() as number;
-      for (const row of this.oldest.all(64) as ChunkRow[]) {
+      for (const row of this.oldest.all(64) as IndexedChunk[]) {
         if (deleted >= PRUNE_SLICE) break;
         const expired = row.id + row.lines - 1 <= beyondCount || row.ts < cutoffUs;
         if (!expired) break; // ts grows with id: nothing after this one is due either

@@ -19,6 +19,19 @@ export interface StoredLine {
   text: string;
 }
 
+/** One row of the chunks table: one read of one instance's output, `lines` lines from `id` on. */
+export interface ChunkRow {
+  id: number;
+  lines: number;
+  ts: number;
+  instance: string;
+  type: string;
+  source: LogSource;
+  stream: string;
+  /** TEXT or, as most chunks are stored, a BLOB of UTF-8. */
+  text: string | Buffer;
+}
+
 /** The type of an instance name: `web.2` -> `web`, `release` -> `release`. */
 export function typeOfInstance(instance: string): string {
   const m = /^(.*)\.\d+$/.exec(instance);

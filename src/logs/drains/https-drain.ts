@@ -5,9 +5,9 @@
 // in the bounded queue.
 import { randomUUID } from 'node:crypto';
 import { Agent, request } from 'node:https';
-import { rootCertificates } from 'node:tls';
 import { Backoff, DEFAULT_DRAIN_BYTES, OutageReporter, type Drain, type DrainOptions, type DrainStats } from './drain.js';
 import { DrainQueue } from './drain-queue.js';
+import { drainSecureContext } from './extra-ca-certs.js';
 import { octetFrame, syslogMessage } from './syslog-frame.js';
 import type { LogSource } from '../store/stored-line.js';
 
@@ -28,7 +28,8 @@ export class HttpsDrain implements Drain {
   private readonly queue: DrainQueue;
   private readonly backoff: Backoff;
   private readonly outage: OutageReporter;
-  private readonly agent: Agent;
+  /** Made with the first request: its trusted certificates take a while to parse. */
+  private agent: Agent | undefined;
   private pending: Pending | undefined;
   private inFlight = false;
   private timer: NodeJS.Timeout | undefined;
@@ -45,7 +46,6 @@ export class HttpsDrain implements Drain {
     this.queue = new DrainQueue(opts.maxBytes ?? DEFAULT_DRAIN_BYTES);
     this.backoff = new Backoff(opts.backoff);
     this.outage = new OutageReporter(this.display, opts.onMessage);
-    this.agent = new Agent({ keepAlive: true, maxSockets: 1, ...(opts.ca ? { ca: [...rootCertificates, opts.ca] } : {}) });
   }
 
   enqueue(tsUs: number, instance: string, source: LogSource, stream: string, data: Buffer): void {
@@ -74,11 +74,16 @@ export class HttpsDrain implements Drain {
       }
     });
     if (this.timer) clearTimeout(this.timer);
-    this.agent.destroy();
+    this.agent?.destroy();
     let left = this.pending?.count ?? 0;
     this.pending = undefined;
     for (let lines = this.queue.take(10_000); lines.length > 0; lines = this.queue.take(10_000)) left += lines.length;
     this.outage.dropped(this.queue.takeDropped() + left);
+  }
+
+  private newAgent(): Agent {
+    const secureContext = drainSecureContext(this.opts.ca, (text) => this.opts.onMessage(text, 'warn'));
+    return new Agent({ keepAlive: true, maxSockets: 1, ...(secureContext ? { secureContext } : {}) });
   }
 
   private send(): void {
@@ -99,7 +104,7 @@ export class HttpsDrain implements Drain {
     this.inFlight = true;
     const req = request(this.target.url, {
       method: 'POST',
-      agent: this.agent,
+      agent: (this.agent ??= this.newAgent()),
       timeout: REQUEST_TIMEOUT_MS,
       headers: {
         'Content-Type': 'application/logplex-1',

@@ -3,10 +3,11 @@
 // queue; a lost connection is re-dialled with backoff. TCP syslog has no acknowledgement: lines
 // written just before the receiver vanished may be lost with the connection.
 import { connect as netConnect, type Socket } from 'node:net';
-import { connect as tlsConnect, rootCertificates } from 'node:tls';
+import { connect as tlsConnect } from 'node:tls';
 import { isIP } from 'node:net';
 import { Backoff, DEFAULT_DRAIN_BYTES, OutageReporter, type Drain, type DrainOptions, type DrainStats } from './drain.js';
 import { DrainQueue } from './drain-queue.js';
+import { drainSecureContext } from './extra-ca-certs.js';
 import { octetFrame, syslogMessage } from './syslog-frame.js';
 import type { LogSource } from '../store/stored-line.js';
 
@@ -77,12 +78,13 @@ export class SyslogDrain implements Drain {
 
   private dial(): void {
     const { host, port } = this.target;
+    const secureContext = this.target.tls ? drainSecureContext(this.opts.ca, (text) => this.opts.onMessage(text, 'warn')) : undefined;
     const socket = this.target.tls
       ? tlsConnect({
           host,
           port,
           ...(isIP(host) === 0 ? { servername: host } : {}),
-          ...(this.opts.ca ? { ca: [...rootCertificates, this.opts.ca] } : {}),
+          ...(secureContext ? { secureContext } : {}),
         })
       : netConnect({ host, port });
     this.socket = socket;

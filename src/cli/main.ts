@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 // The only place that prints errors and sets process.exitCode.
+// First: puts back the NODE_EXTRA_CA_CERTS that bin/dozen set aside, before anything reads the env.
+import './launcher-env.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, type Option } from 'commander';

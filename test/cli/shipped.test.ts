@@ -1,0 +1,141 @@
+// The CLI as shipped: bin/dozen (the package's `bin`, a sh launcher) running the bundle that
+// `npm run build` writes to dist/bundle/. The other CLI tests run dist/src/cli/main.js; these
+// prove the shipped path works too: through npm's symlink, the commands, the log store's worker
+// thread inside the bundle, and the launcher's handling of NODE_EXTRA_CA_CERTS.
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { version } from '../../src/cli/version.js';
+import { killAllStarted, repoRoot, startProgram, tempApp, type CliOptions, type CliResult } from './helpers.js';
+import { SyslogReceiver, selfSignedCert, until } from '../logs/drains/receivers.js';
+
+const T = { timeout: 60_000 };
+const launcher = join(repoRoot, 'bin/dozen');
+const INTERNAL = 'DOZEN_LAUNCHER_NODE_EXTRA_CA_CERTS';
+
+after(() => killAllStarted());
+
+async function dozen(args: string[], opts: Omit<CliOptions, 'input'> = {}, file = launcher): Promise<CliResult> {
+  const running = startProgram(file, args, opts);
+  running.child.stdin?.end();
+  return running.exited();
+}
+
+const basePort = () => String(30_000 + Math.floor(Math.random() * 200) * 100);
+
+test('--version, also through a symlink as npm links bins into node_modules/.bin', T, async () => {
+  const r = await dozen(['--version']);
+  assert.equal(r.code, 0, r.stderr);
+  assert.equal(r.stdout, `${version}\n`);
+  const bin = mkdtempSync(join(tmpdir(), 'dozen-bin-'));
+  try {
+    symlinkSync(launcher, join(bin, 'dozen'));
+    const linked = await dozen(['--version'], { cwd: bin }, join(bin, 'dozen'));
+    assert.equal(linked.code, 0, linked.stderr);
+    assert.equal(linked.stdout, `${version}\n`);
+    // Found on PATH, as `dozen` typed in a shell.
+    const onPath = await dozen(['--version'], { cwd: bin, env: { PATH: `${bin}:${process.env.PATH ?? ''}` } }, 'dozen');
+    assert.equal(onPath.stdout, `${version}\n`, onPath.stderr);
+  } finally {
+    rmSync(bin, { recursive: true, force: true });
+  }
+});
+
+test('check and env', T, async () => {
+  const app = await tempApp({ Procfile: 'web: serve --port $PORT\nworker: work\n', '.env': 'GREETING=hello\n' });
+  try {
+    const check = await dozen(['check', '-d', app.dir, '-p', '4000']);
+    assert.equal(check.code, 0, check.stderr);
+    assert.match(check.stdout, /web\.1\b.*\b4000\b/);
+    assert.match(check.stdout, /worker\.1\b/);
+    const env = await dozen(['env', '-d', app.dir, '--json']);
+    assert.equal(env.code, 0, env.stderr);
+    assert.equal((JSON.parse(env.stdout) as Record<string, string>).GREETING, 'hello');
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('start runs the formation, and logs reads its lines back from the store', T, async () => {
+  const app = await tempApp({ Procfile: 'web: echo "first line"; echo "second line"\n' });
+  try {
+    const run = await dozen(['start', '-d', app.dir, '-p', basePort(), '--no-color', '--no-timestamp']);
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.match(run.stdout, /^web\.1 \| first line\nweb\.1 \| second line$/m);
+    // The lines were written by the store's worker thread, loaded from the bundle.
+    const logs = await dozen(['logs', '-d', app.dir, '--source', 'app', '--json']);
+    assert.equal(logs.code, 0, logs.stderr);
+    const texts = logs.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
+    assert.deepEqual(texts, ['first line', 'second line']);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('NODE_EXTRA_CA_CERTS reaches the processes, dozen run and dozen env unchanged; the launcher variable never does', T, async () => {
+  const show = `echo "extra=\${NODE_EXTRA_CA_CERTS-unset} internal=\${${INTERNAL}-unset}"`;
+  const app = await tempApp({ Procfile: `web: ${show}\n` });
+  try {
+    for (const value of ['/some/where/ca file.pem', '', undefined]) {
+      const expected = `extra=${value ?? 'unset'} internal=unset`;
+      const env = { NODE_EXTRA_CA_CERTS: value };
+      const start = await dozen(['start', '-d', app.dir, '-p', basePort(), '--no-color', '--no-timestamp', '--no-log-store'], { env });
+      assert.equal(start.code, 0, start.stderr);
+      assert.match(start.stdout, new RegExp(`^web\\.1 \\| ${expected}$`, 'm'), `NODE_EXTRA_CA_CERTS=${String(value)}`);
+      const run = await dozen(['run', '-d', app.dir, 'sh', '-c', show], { env });
+      assert.equal(run.stdout, `${expected}\n`, run.stderr);
+      const shell = await dozen(['env', '-d', app.dir, '--shell'], { env: { ...env, DOZEN_ENV: undefined } });
+      assert.equal(shell.code, 0, shell.stderr);
+      assert.doesNotMatch(shell.stdout, new RegExp(INTERNAL));
+    }
+    // A stray launcher variable from the caller's environment is not passed on either.
+    const stray = await dozen(['run', '-d', app.dir, 'sh', '-c', show], { env: { [INTERNAL]: '/stray.pem' } });
+    assert.equal(stray.stdout, 'extra=unset internal=unset\n', stray.stderr);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+const cert = selfSignedCert();
+test('a syslog+tls drain trusts a receiver whose CA is given only by NODE_EXTRA_CA_CERTS', { ...T, skip: cert ? false : 'openssl not found' }, async () => {
+  const tls = cert as { key: string; cert: string };
+  const rx = new SyslogReceiver(tls);
+  const port = await rx.start();
+  const app = await tempApp({ Procfile: 'web: echo "to the drain"\n', 'ca.pem': tls.cert });
+  try {
+    const run = await dozen(['start', '-d', app.dir, '-p', basePort(), '--no-log-store', '--drain', `syslog+tls://127.0.0.1:${port}`], {
+      env: { NODE_EXTRA_CA_CERTS: app.path('ca.pem') },
+    });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    assert.doesNotMatch(run.stdout, /unreachable|ignoring/);
+    // dozen delivers what is queued before it exits; the receiver may still be reading it.
+    await until(() => rx.messages.some((m) => m.procId === 'web.1' && m.msgId === 'app' && m.msg === 'to the drain'), 'the line at the receiver');
+  } finally {
+    await rx.stop();
+    await app.cleanup();
+  }
+});
+
+test('an unreadable NODE_EXTRA_CA_CERTS: the drain says it ignores the file, in one line', { ...T, skip: cert ? false : 'openssl not found' }, async () => {
+  const tls = cert as { key: string; cert: string };
+  const rx = new SyslogReceiver(tls);
+  const port = await rx.start();
+  const app = await tempApp({ Procfile: 'web: echo "not delivered"\n' });
+  const missing = join(app.dir, 'missing.pem');
+  try {
+    const run = await dozen(['start', '-d', app.dir, '-p', basePort(), '--no-log-store', '--no-color', '--drain', `syslog+tls://127.0.0.1:${port}`], {
+      env: { NODE_EXTRA_CA_CERTS: missing },
+    });
+    assert.equal(run.code, 0, run.stderr + run.stdout);
+    const notices = run.stdout.split('\n').filter((l) => l.includes('NODE_EXTRA_CA_CERTS'));
+    assert.equal(notices.length, 1, run.stdout);
+    assert.match(notices[0] as string, new RegExp(`dozen \\| ignoring the extra CA certificates of NODE_EXTRA_CA_CERTS \\(${missing.replace(/[.]/g, '\\.')}\\): cannot read it \\(ENOENT\\)$`));
+    assert.equal(rx.messages.length, 0);
+  } finally {
+    await rx.stop();
+    await app.cleanup();
+  }
+});
+

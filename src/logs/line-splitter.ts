@@ -1,15 +1,17 @@
 // Turns the bytes of ONE child stream into chunks of complete lines.
 //
-// Hot path: one `onChunk` per read, holding every complete line of that read. When no partial
-// line is pending this is a subarray of the read buffer (no copy, no per-line work); when one is
-// pending it is one concatenation. Lines are split on `\n` bytes only, so a UTF-8 character is
-// never cut where a line ends.
+// Hot path: one `onChunk` per read, holding every complete line of that read, as a subarray of the
+// read buffer (no copy, no per-line work). When a partial line was pending, the line it completes
+// comes first as a chunk of its own (a small copy), so a 64 KiB read is never copied just to put a
+// few pending bytes before it. Lines are split on `\n` bytes only, so a UTF-8 character is never
+// cut where a line ends.
 //
 // A partial line (no `\n` yet) is held until its newline arrives, `idleMs` pass without new bytes,
 // it reaches `maxLineBytes`, or `end()`. Idle means no bytes although we were reading: the flush
 // waits one more turn of the event loop after the timer (when our process was stalled, timers
 // run before the reads that were waiting), and `pause()` stops the clock while the consumer
-// does not read (backpressure). When dozen has to cut a line it appends a `\n` itself and
+// does not read (backpressure). The idle timer is armed once and re-armed lazily when it fires
+// early (bytes came since), not cleared and set again on every read of a busy stream. When dozen has to cut a line it appends a `\n` itself and
 // sets `partial: true`, meaning "the next chunk of this stream continues this line" — the printer
 // marks the continuation, nothing is dropped. A cut never falls inside a UTF-8 sequence: an
 // incomplete trailing sequence is held back until its remaining bytes arrive.
@@ -17,8 +19,10 @@
 const NL = 0x0a;
 const NEWLINE = Buffer.from('\n');
 
-/** Timer functions, injectable so tests drive idle flushes with a manual clock. */
+/** Time and timer functions, injectable so tests drive idle flushes with a manual clock. */
 export interface SplitterTimers {
+  /** Milliseconds, monotonic enough to measure the idle time. */
+  now(): number;
   setTimeout(fn: () => void, ms: number): unknown;
   clearTimeout(handle: unknown): void;
   /** Run `fn` after the I/O callbacks of this turn of the event loop. */
@@ -40,6 +44,7 @@ export interface LineSplitterOptions {
 }
 
 const defaultTimers: SplitterTimers = {
+  now: () => performance.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
   clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
   setImmediate: (fn) => void setImmediate(fn),
@@ -54,6 +59,8 @@ export class LineSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
   private idleTimer: unknown = undefined;
+  /** When the pending partial line last received bytes (or reading resumed): idle counts from here. */
+  private pendingSince = 0;
   private ended = false;
   private paused = false;
   /** Counts pushes, so a deferred idle flush can tell that bytes came in meanwhile. */
@@ -79,19 +86,16 @@ export class LineSplitter {
     }
     let head = buf.subarray(0, last + 1);
     if (this.pendingBytes > 0) {
+      // The pending line ends at the first newline: it goes first, alone (or in marked pieces
+      // when too long), then the rest of the read as a view.
       const firstNl = buf.indexOf(NL);
-      if (this.pendingBytes + firstNl + 1 > this.maxLineBytes) {
-        // The pending line ends here but is too long: emit it in marked pieces, then the rest.
-        this.appendPending(buf.subarray(0, firstNl + 1));
-        this.cutLongPending(true);
-        head = buf.subarray(firstNl + 1, last + 1);
-      } else {
-        head = Buffer.concat([...this.pending, head], this.pendingBytes + head.length);
-        this.clearPending();
-      }
+      this.appendPending(buf.subarray(0, firstNl + 1));
+      if (this.pendingBytes > this.maxLineBytes) this.cutLongPending(true);
+      else this.onChunk(this.takePending(), false);
+      head = buf.subarray(firstNl + 1, last + 1);
     }
     if (head.length > 0) this.emitLines(head);
-    this.stopIdleTimer();
+    // An armed idle timer is left to fire: it finds nothing pending, or a newer partial line.
     if (last + 1 < buf.length) this.addPending(buf.subarray(last + 1));
   }
 
@@ -114,7 +118,7 @@ export class LineSplitter {
   /** Reading again: the idle wait for a pending partial line starts over. */
   resume(): void {
     this.paused = false;
-    if (this.pendingBytes > 0 && !this.ended) this.restartIdleTimer();
+    if (this.pendingBytes > 0 && !this.ended) this.armIdleTimer();
   }
 
   /** The stream closed: emit whatever is pending (completed with `\n`). Idempotent. */
@@ -164,7 +168,7 @@ export class LineSplitter {
     // Copy: the caller may reuse its buffer, and a small copy frees the large read buffer.
     this.appendPending(Buffer.from(bytes));
     if (this.pendingBytes >= this.maxLineBytes) this.cutLongPending(false);
-    if (this.pendingBytes > 0) this.restartIdleTimer();
+    if (this.pendingBytes > 0) this.armIdleTimer();
   }
 
   /**
@@ -215,17 +219,28 @@ export class LineSplitter {
     this.pendingBytes = 0;
   }
 
-  private restartIdleTimer(): void {
-    this.stopIdleTimer();
+  /** The pending partial line got bytes: idle counts from now; a timer already armed is kept. */
+  private armIdleTimer(): void {
     if (this.paused) return;
+    this.pendingSince = this.timers.now();
+    if (this.idleTimer === undefined) this.setIdleTimer(this.idleMs);
+  }
+
+  private setIdleTimer(ms: number): void {
     this.idleTimer = this.timers.setTimeout(() => {
       this.idleTimer = undefined;
+      if (this.pendingBytes === 0 || this.paused || this.ended) return;
+      const left = this.pendingSince + this.idleMs - this.timers.now();
+      if (left > 0) {
+        this.setIdleTimer(left); // bytes came since the timer was armed: wait the rest
+        return;
+      }
       // Let reads that were already waiting run first; flush only if none brought bytes.
       const pushes = this.pushes;
       this.timers.setImmediate(() => {
         if (this.pushes === pushes && !this.paused && !this.ended) this.flushPartial();
       });
-    }, this.idleMs);
+    }, ms);
   }
 
   private stopIdleTimer(): void {

@@ -41,22 +41,28 @@ test('without a pending partial, the chunk is a view of the read buffer (no copy
   assert.equal(seen.toString(), 'one\ntwo\n');
 });
 
-test('a line split across reads is reassembled, in one chunk with the following lines', () => {
+test('a line split across reads is reassembled, then the following lines come as a view of the read', () => {
   const { splitter, chunks } = rig();
   splitter.push(Buffer.from('hel'));
   splitter.push(Buffer.from('lo'));
   assert.deepEqual(chunks, []);
   splitter.push(Buffer.from(' world\nnext\npart'));
-  assert.deepEqual(chunks, [{ text: 'hello world\nnext\n', partial: false }]);
+  assert.deepEqual(chunks, [
+    { text: 'hello world\n', partial: false },
+    { text: 'next\n', partial: false },
+  ]);
   splitter.push(Buffer.from('ial\n'));
-  assert.deepEqual(chunks[1], { text: 'partial\n', partial: false });
+  assert.deepEqual(chunks[2], { text: 'partial\n', partial: false });
 });
 
 test('CRLF is passed through untouched; only \\n splits', () => {
   const { splitter, chunks } = rig();
   splitter.push(Buffer.from('a\r'));
   splitter.push(Buffer.from('\nb\rc\r\n'));
-  assert.deepEqual(chunks, [{ text: 'a\r\nb\rc\r\n', partial: false }]);
+  assert.deepEqual(chunks, [
+    { text: 'a\r\n', partial: false },
+    { text: 'b\rc\r\n', partial: false },
+  ]);
 });
 
 test('UTF-8 split across reads is reassembled', () => {
@@ -93,6 +99,19 @@ test('new bytes without newline restart the idle wait', () => {
   assert.deepEqual(chunks, [{ text: 'ab\n', partial: true }]);
 });
 
+test('a busy stream keeps one idle timer armed, not one per read', () => {
+  const { splitter, timers, chunks } = rig({ idleMs: 100 });
+  for (let i = 0; i < 50; i++) {
+    splitter.push(Buffer.from(`line ${i}\nhalf `));
+    assert.equal(timers.armed, 1);
+    timers.tick(5);
+  }
+  assert.equal(chunks.filter((c) => c.partial).length, 0);
+  timers.tick(99); // 100 ms after the last read
+  assert.deepEqual(chunks.at(-1), { text: 'half \n', partial: true });
+  assert.equal(chunks.length, 51);
+});
+
 test('an idle flush waits for the reads already queued: bytes arriving in that turn cancel it', () => {
   const { splitter, timers, chunks } = rig({ idleMs: 100 });
   splitter.push(Buffer.from('half a '));
@@ -117,10 +136,12 @@ test('while paused (backpressure) a partial line is not idle; resume() restarts 
   assert.deepEqual(chunks, [{ text: 'waiting\n', partial: true }]);
 });
 
-test('a complete line cancels the idle timer; a trailing partial re-arms it', () => {
+test('a complete line defuses the idle wait; a trailing partial arms it again', () => {
   const { splitter, timers, chunks } = rig({ idleMs: 100 });
   splitter.push(Buffer.from('x'));
   splitter.push(Buffer.from('\n'));
+  timers.tick(100); // the timer fires with nothing pending
+  assert.deepEqual(chunks, [{ text: 'x\n', partial: false }]);
   assert.equal(timers.armed, 0);
   splitter.push(Buffer.from('y\nz'));
   assert.equal(timers.armed, 1);
@@ -193,14 +214,15 @@ test('a line longer than maxLineBytes, read in 64 KiB pieces, is emitted in piec
   const input = Buffer.concat([line, Buffer.from('\nafter\n')]);
   for (let i = 0; i < input.length; i += 65536) splitter.push(input.subarray(i, i + 65536));
   splitter.end();
-  // Two full pieces marked partial, then the end of the line (its own \n) with the next line,
+  // Two full pieces marked partial, then the end of the line (its own \n), then the next line,
   // which arrived in the same read.
   assert.deepEqual(
     raw.map((c) => [c.data.length, c.partial]),
     [
       [mib + 1, true],
       [mib + 1, true],
-      [0.5 * mib + 1 + 6, false],
+      [0.5 * mib + 1, false],
+      [6, false],
     ],
   );
   for (const c of raw) assert.equal(c.data[c.data.length - 1], 0x0a);

@@ -4,12 +4,14 @@
 // batch in one transaction. A SIGKILL of dozen loses at most the lines not yet committed.
 // The store's own notices (lines dropped, a damaged store set aside) are said through the
 // supervisor (`say`): printed, drained, and stored once, by this same subscription.
+import { unlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { SupervisorEvent } from '../../supervisor/events.js';
 import type { SupervisorHandle } from '../../supervisor/handle.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_RETENTION, type Retention } from './retention.js';
 import { storePath } from './store-path.js';
+import { SPOOL_HEADER, spoolPath, SpoolWriter } from './spool.js';
 import type { FromWorker, StoreWorkerData, ToWorker } from './store-worker.js';
 
 export interface LogStoreOptions {
@@ -26,6 +28,12 @@ export interface LogStoreOptions {
   nice?: number;
   /** Close the writer thread after this long without a batch (default 30 s); the next batch starts a new one. */
   idleMs?: number;
+  /**
+   * While no writer thread runs, batches go to the spool (one append on this thread); a writer
+   * starts when the spool holds this much and output is quiet (default 256 KiB), or when it
+   * holds maxQueueBytes. 0: no spool, a writer starts with the first batch.
+   */
+  spoolBytes?: number;
   /** Called when a writer thread starts and when an idle one has closed (tests). */
   onWriter?: (event: 'started' | 'retired') => void;
 }
@@ -44,11 +52,25 @@ const CLOSE_TIMEOUT_MS = 10_000;
  * the next batch. It retires only once it has had time to index and prune what it wrote.
  */
 const IDLE_MS = 30_000;
+/**
+ * The spool takes the lines while no writer runs; a writer is started to move them into the
+ * database once the spool holds SPOOL_BYTES and no flush has brought QUIET_BYTES for QUIET_MS (the
+ * output has calmed down: a flood is stored at the cost of one write(2) per flush, and SQLite does
+ * its work after it), or at once when it holds the queue bound (a flood that does not end).
+ */
+const SPOOL_BYTES = 256 << 10;
+const QUIET_BYTES = 16 << 10;
+const QUIET_MS = 1000;
+const MAX_QUEUE_BYTES = 64 << 20;
 
 export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions): LogStoreDisposer {
-  const queue = new ChunkQueue(opts.maxQueueBytes);
+  const maxQueueBytes = opts.maxQueueBytes ?? MAX_QUEUE_BYTES;
+  const queue = new ChunkQueue(maxQueueBytes);
+  const spoolBytes = opts.spoolBytes ?? SPOOL_BYTES;
+  const spool = new SpoolWriter(spoolPath(opts.stateDir));
   const workerData: StoreWorkerData = {
     dbPath: storePath(opts.stateDir),
+    spoolPath: spool.path,
     retention: opts.retention ?? DEFAULT_RETENTION,
     nice: opts.nice ?? 10,
     // Exit fast: an unindexed backlog is indexed by the next start or by `dozen logs --search`.
@@ -60,6 +82,8 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   let retiring = false; // an idle worker was asked to close and has not yet
   let lastBatchAt = 0;
   let busy = false; // a batch is in the worker and not yet committed
+  let busySince = 0; // when a flush last brought QUIET_BYTES or more
+  let moving = false; // a worker was started to move the spool in and has not yet
   let failed = false;
   let closing: ((ok: boolean) => void) | undefined;
   let waitingForIdle: (() => void) | undefined;
@@ -74,6 +98,29 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     // Said after taking the batch, so the notice has room in the emptied queue (next batch).
     const dropped = queue.takeDropped();
     if (dropped > 0) warn(`log store: ${dropped} lines were not stored (the disk could not keep up)`);
+    if (!worker && spoolBytes > 0) {
+      if (batch) {
+        try {
+          spool.append(batch);
+        } catch (err) {
+          fail(`cannot write ${spool.path}: ${(err as Error).message}`);
+          return;
+        }
+      }
+      // A writer only to move a spool that has grown, once output is quiet (not at exit: the
+      // next writer or `dozen logs` moves it).
+      if (batch && batch.bytes.length >= QUIET_BYTES) busySince = Date.now();
+      const quiet = Date.now() - busySince >= QUIET_MS;
+      const size = spool.bytes;
+      if (!disposing && ((quiet && size >= spoolBytes) || size >= maxQueueBytes)) {
+        spool.close(); // the writer owns it now, and removes it once moved
+        busy = true; // until it has moved the spool in
+        moving = true;
+        lastBatchAt = Date.now();
+        worker = startWorker();
+      }
+      return;
+    }
     if (!batch) {
       if (worker && !retiring && !disposing && Date.now() - lastBatchAt >= idleMs) retire(worker);
       return;
@@ -93,6 +140,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     if (failed) return;
     failed = true;
     unsubscribe();
+    spool.close();
     handle.say('error', `log store stopped, lines are no longer stored: ${message}`);
     closing?.(false);
     waitingForIdle?.();
@@ -122,6 +170,14 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
         return;
       case 'notice':
         warn(m.text);
+        return;
+      case 'moved':
+        if (m.lines > 0) opts.onCommit?.({ lastId: m.lastId, lines: m.lines });
+        if (!moving) return; // started with a batch: busy until that one is committed
+        moving = false;
+        busy = false;
+        if (waitingForIdle) waitingForIdle();
+        else if (queue.bytes >= EARLY_FLUSH_BYTES) flush();
         return;
       case 'committed':
         busy = false;
@@ -165,8 +221,9 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     clearInterval(timer);
     const deadline = setTimeout(() => fail(`the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s`), CLOSE_TIMEOUT_MS);
     // Drain: wait for the batch in flight, hand over the rest, wait for it too, then close.
-    while (!failed && (busy || retiring || !queue.isEmpty)) {
-      if (!busy && !retiring) flush();
+    for (;;) {
+      if (!failed && !busy && !retiring) flush();
+      if (failed || (!busy && !retiring && queue.isEmpty)) break;
       await new Promise<void>((resolve) => (waitingForIdle = resolve));
       waitingForIdle = undefined;
     }
@@ -178,7 +235,28 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
       await closed;
     }
     clearTimeout(deadline);
+    const spooled = spool.bytes > SPOOL_HEADER;
+    spool.close();
     if (failed) await worker?.terminate();
+    // A small spool is moved into the database now, on this thread (a few ms; SQLite is loaded
+    // only here, at exit), so that a short run leaves a plain store behind. A large one (a flood)
+    // is left for the next writer or `dozen logs`: dozen exits without paying for it.
+    else if (!worker && spooled && spoolBytes > 0 && spool.bytes < spoolBytes) await moveSpool(workerData);
   };
   return dispose;
+}
+
+/** Moves the spool into the store on the calling thread, then removes it; on any error it stays for the next writer. */
+async function moveSpool(data: StoreWorkerData): Promise<void> {
+  try {
+    const [{ openStoreForWriting }, { StoreWriter }] = await Promise.all([import('./store-db.js'), import('./store-writer.js')]);
+    const db = openStoreForWriting(data.dbPath);
+    try {
+      if (new StoreWriter(db, data.retention).ingestSpool(data.spoolPath).complete) unlinkSync(data.spoolPath);
+    } finally {
+      db.close();
+    }
+  } catch {
+    // Kept in the spool: `dozen logs` reads it, the next writer moves it.
+  }
 }

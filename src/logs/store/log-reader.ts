@@ -6,37 +6,61 @@
 // Full-text search uses the FTS index up to `meta.fts_indexed_to` and, for the newer lines the
 // writer has not indexed yet, a throwaway in-memory FTS5 table. A large unindexed backlog (dozen
 // was killed mid-flood) is indexed into the store first.
+// Lines in the spool (spool.ts: written while dozen ran no writer thread) come after the stored
+// ones, numbered as the writer will number them; they are read into a temporary table (same
+// columns as `chunks`) for each query, and a large spool is moved into the store first.
 import { DozenError } from '../../errors.js';
 import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
 import { instanceTag, openStoreForReading, openStoreForWriting, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
-import { splitLines, StoreWriter } from './store-writer.js';
+import { chunkText, splitLines, StoreWriter } from './store-writer.js';
+import { readSpool, spoolPath } from './spool.js';
 import { DEFAULT_RETENTION } from './retention.js';
-import type { ChunkRow, StoredLine } from './stored-line.js';
+import { typeOfInstance, type ChunkRow, type StoredLine } from './stored-line.js';
 
 const COLUMNS = 'c.id AS id, c.lines AS lines, c.ts AS ts, c.instance AS instance, c.type AS type, c.source AS source, c.stream AS stream, c.text AS text';
 /** Above this many unindexed lines, index them into the store rather than in memory per query. */
 const CATCH_UP_LINES = 20_000;
 /** Chunks read per `--tail` poll at most; the next poll continues. */
 const TAIL_PAGE = 500;
-
+/** Above this many spooled bytes not yet in the store, move them into the store rather than read them per query. */
+const SPOOL_READ_MAX = 1 << 20;
+const SPOOLED = 'temp.spool_chunks';
+type Spool = ReturnType<typeof readSpool>;
 export class LogReader {
+  private readonly spoolPath: string;
+
   private constructor(
     private readonly db: Db,
     private readonly path: string,
+    stateDir: string,
   ) {
+    this.spoolPath = spoolPath(stateDir);
     db.exec('CREATE VIRTUAL TABLE IF NOT EXISTS temp.tail_fts USING fts5(text)');
+    db.exec(
+      `CREATE TABLE IF NOT EXISTS ${SPOOLED} (id INTEGER PRIMARY KEY, lines INTEGER, ts INTEGER, instance TEXT, type TEXT, source TEXT, stream TEXT, text BLOB)`,
+    );
     db.prepare("SELECT value FROM meta WHERE key = 'next_line'").get(); // fails now if the file is damaged
   }
 
   /** The store of this state folder, or undefined when nothing was ever stored there. */
   static open(stateDir: string): LogReader | undefined {
     const path = storePath(stateDir);
-    const db = openStoreForReading(path);
+    let db = openStoreForReading(path);
+    if (!db && readSpool(spoolPath(stateDir))) {
+      // Only spooled lines so far: the store is created and they are moved in.
+      const writeDb = openStoreForWriting(path);
+      try {
+        new StoreWriter(writeDb, DEFAULT_RETENTION).ingestSpool(spoolPath(stateDir));
+      } finally {
+        writeDb.close();
+      }
+      db = openStoreForReading(path);
+    }
     if (!db) return undefined;
     let version: number;
     try {
       version = db.pragma('user_version', { simple: true }) as number;
-      if (version === SCHEMA_VERSION) return new LogReader(db, path);
+      if (version === SCHEMA_VERSION) return new LogReader(db, path, stateDir);
     } catch (err) {
       db.close();
       const code = (err as { code?: string }).code ?? '';
@@ -52,9 +76,59 @@ export class LogReader {
     this.db.close();
   }
 
-  /** The number of the newest line (0 when empty): where `--tail` starts. */
+  /** The number of the newest line (0 when empty), spooled lines included: where `--tail` starts. */
   lastId(): number {
+    const spool = readSpool(this.spoolPath);
+    return this.db.transaction(() => this.loadSpooled(spool))();
+  }
+
+  /** The number of the newest line stored in the database. */
+  private lastStored(): number {
     return (this.meta('next_line') ?? 1) - 1;
+  }
+
+  /**
+   * Fills the temporary table with the spool's lines not yet in the store, numbered on from the
+   * stored ones; returns the number of the newest line. Inside the caller's read transaction, with
+   * the spool read before it: a spool the snapshot says is already moved is left out, and a spool
+   * newer than the snapshot's is wholly after it.
+   */
+  private loadSpooled(spool: Spool): number {
+    this.db.exec(`DELETE FROM ${SPOOLED}`);
+    let next = this.lastStored() + 1;
+    if (!spool) return next - 1;
+    const gen = this.meta('spool_gen') ?? 0;
+    if (spool.gen < gen) return next - 1;
+    const from = spool.gen === gen ? (this.meta('spool_offset') ?? 0) : 0;
+    const ins = this.db.prepare(`INSERT INTO ${SPOOLED}(id, lines, ts, instance, type, source, stream, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
+    for (const r of spool.records) {
+      if (r.start < from) continue;
+      const text = chunkText(r.data, 0, r.data.length);
+      const lines = splitLines(text).length;
+      if (lines === 0) continue;
+      ins.run(next, lines, r.tsUs, r.instance, typeOfInstance(r.instance), r.source, r.stream, text);
+      next += lines;
+    }
+    return next - 1;
+  }
+
+  /** The spool, read before a snapshot; a large one is first moved into the store. */
+  private readSpooled(): Spool {
+    let spool = readSpool(this.spoolPath);
+    if (!spool || spool.size - SPOOL_READ_MAX < (spool.gen === this.meta('spool_gen') ? (this.meta('spool_offset') ?? 0) : 0)) return spool;
+    let db: Db;
+    try {
+      db = openStoreForWriting(this.path);
+    } catch {
+      return spool; // read-only folder: read it as it is
+    }
+    try {
+      new StoreWriter(db, DEFAULT_RETENTION).ingestSpool(this.spoolPath);
+    } finally {
+      db.close();
+    }
+    spool = readSpool(this.spoolPath);
+    return spool;
   }
 
   /** The last `q.limit` matching lines (all when undefined), oldest first. */
@@ -67,9 +141,10 @@ export class LogReader {
    * `--tail` continues without missing or repeating a line.
    */
   snapshot(q: LogQuery): { lines: StoredLine[]; cursor: number } {
+    const spool = this.readSpooled();
     if (q.search !== undefined) this.catchUpIndex();
     return this.db.transaction(() => {
-      const cursor = this.lastId();
+      const cursor = this.loadSpooled(spool);
       const range = this.lineRange(q, cursor);
       if (!range) return { lines: [], cursor };
       const limit = q.limit ?? Number.MAX_SAFE_INTEGER;
@@ -80,16 +155,22 @@ export class LogReader {
 
   /** Matching lines numbered after `cursor`, oldest first, and the cursor to pass next time. */
   after(cursor: number, q: LogQuery): { lines: StoredLine[]; cursor: number } {
+    const spool = this.readSpooled();
     return this.db.transaction(() => {
-      const last = this.lastId();
+      const last = this.loadSpooled(spool);
       if (last <= cursor) return { lines: [], cursor };
       const w = whereClause(q);
       // From the chunk holding line cursor+1 (chunks are whole: it may start before it).
-      const chunks = this.db
-        .prepare(
-          `SELECT ${COLUMNS} FROM chunks c WHERE c.id >= (SELECT coalesce(max(id), 0) FROM chunks WHERE id <= ?) AND ${w.sql} ORDER BY c.id LIMIT ?`,
-        )
-        .all(cursor + 1, ...w.params, TAIL_PAGE) as ChunkRow[];
+      const chunks: ChunkRow[] = [];
+      for (const table of ['chunks', SPOOLED]) {
+        if (chunks.length >= TAIL_PAGE) break;
+        const rows = this.db
+          .prepare(
+            `SELECT ${COLUMNS} FROM ${table} c WHERE c.id >= (SELECT coalesce(max(id), 0) FROM ${table} WHERE id <= ?) AND ${w.sql} ORDER BY c.id LIMIT ?`,
+          )
+          .all(cursor + 1, ...w.params, TAIL_PAGE - chunks.length) as ChunkRow[];
+        for (const r of rows) if (lastLineOf(r) > cursor) chunks.push(r);
+      }
       // A full page: continue after its last chunk; else everything up to `last` was seen.
       const next = chunks.length === TAIL_PAGE ? lastLineOf(chunks[chunks.length - 1] as ChunkRow) : last;
       let lines: StoredLine[] = [];
@@ -105,7 +186,7 @@ export class LogReader {
 
   /** [first, last] line numbers to look at: `--since`/`--until` narrowed by binary search. */
   private lineRange(q: LogQuery, lastLine: number): [number, number] | undefined {
-    const lo = this.db.prepare('SELECT min(id) FROM chunks').pluck().get() as number | null;
+    const lo = this.db.prepare(`SELECT coalesce((SELECT min(id) FROM chunks), (SELECT min(id) FROM ${SPOOLED}))`).pluck().get() as number | null;
     if (lo === null || lastLine === 0) return undefined;
     // Chunks are appended as dozen reads them, so ts grows with id (up to wall-clock jumps,
     // which the exact ts conditions in the WHERE clause still filter).
@@ -116,7 +197,9 @@ export class LogReader {
 
   /** The id of the first chunk with ts >= tsUs, or lastLine + 1 when there is none. */
   private firstChunkWithTsAtLeast(tsUs: number, lo: number, lastLine: number): number {
-    const chunkAt = this.db.prepare('SELECT id, ts FROM chunks WHERE id >= ? ORDER BY id LIMIT 1');
+    const stored = this.db.prepare('SELECT id, ts FROM chunks WHERE id >= ? ORDER BY id LIMIT 1');
+    const spooled = this.db.prepare(`SELECT id, ts FROM ${SPOOLED} WHERE id >= ? ORDER BY id LIMIT 1`);
+    const chunkAt = { get: (id: number) => stored.get(id) ?? spooled.get(id) };
     let a = lo;
     let b = lastLine + 1;
     while (a < b) {
@@ -135,8 +218,10 @@ export class LogReader {
     const w = whereClause(q);
     const out: StoredLine[] = [];
     if (limit <= 0) return out;
-    const it = this.db.prepare(`SELECT ${COLUMNS} FROM chunks c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id DESC`).iterate(first, last, ...w.params);
-    for (const c of it as IterableIterator<ChunkRow>) {
+    const newestFirst = (table: string) =>
+      this.db.prepare(`SELECT ${COLUMNS} FROM ${table} c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id DESC`).iterate(first, last, ...w.params) as IterableIterator<ChunkRow>;
+    // One statement at a time: the stored chunks are read once the spooled ones are done.
+    for (const c of chain(() => newestFirst(SPOOLED), () => newestFirst('chunks'))) {
       const lines = linesOf(c);
       for (let i = lines.length - 1; i >= 0; i--) {
         const l = lines[i] as StoredLine;
@@ -154,9 +239,12 @@ export class LogReader {
     const w = whereClause(q);
     let out: StoredLine[] = [];
     if (last > indexedTo) {
-      const chunks = this.db
-        .prepare(`SELECT ${COLUMNS} FROM chunks c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id`)
-        .all(Math.max(first, indexedTo + 1), last, ...w.params) as ChunkRow[];
+      const chunks = ['chunks', SPOOLED].flatMap(
+        (table) =>
+          this.db
+            .prepare(`SELECT ${COLUMNS} FROM ${table} c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id`)
+            .all(Math.max(first, indexedTo + 1), last, ...w.params) as ChunkRow[],
+      );
       const lines = chunks.flatMap(linesOf).filter((l) => grepOk(q, l));
       out = this.matchInMemory(lines, search).slice(0, limit);
     }
@@ -239,7 +327,7 @@ export class LogReader {
 
   /** After a crash mid-flood many lines may be unindexed: index them once, in the store. */
   private catchUpIndex(): void {
-    const behind = this.lastId() - (this.meta('fts_indexed_to') ?? 0);
+    const behind = this.lastStored() - (this.meta('fts_indexed_to') ?? 0);
     if (behind < CATCH_UP_LINES) return;
     let db: Db;
     try {
@@ -266,4 +354,10 @@ function linesOf(c: ChunkRow): StoredLine[] {
 
 function grepOk(q: LogQuery, l: StoredLine): boolean {
   return q.grep === undefined || q.grep.test(l.text);
+}
+
+/** The first iterable's items, then the second's (made only once the first is done). */
+function* chain<T>(a: () => Iterable<T>, b: () => Iterable<T>): Generator<T> {
+  yield* a();
+  yield* b();
 }

@@ -3,7 +3,7 @@
 // the children: during an output flood on a busy machine, the terminal wins and the store catches
 // up right after. Between batches it indexes new rows for full-text search and prunes old ones,
 // each in small slices so that a new batch never waits long.
-import { readlinkSync } from 'node:fs';
+import { readlinkSync, unlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStoreForWriting } from './store-db.js';
@@ -12,6 +12,8 @@ import { StoreWriter, type Batch } from './store-writer.js';
 
 export interface StoreWorkerData {
   dbPath: string;
+  /** The spool (spool.ts): moved into the store first, then removed; dozen's main thread no longer appends to it. */
+  spoolPath: string;
   retention: Retention;
   /** nice value for this thread (Linux); 0 keeps the process's priority. */
   nice: number;
@@ -24,6 +26,8 @@ export type FromWorker =
   | { type: 'opened' }
   | { type: 'notice'; text: string }
   | { type: 'committed'; lastId: number; lines: number }
+  /** The spool was moved in (first, before any batch). */
+  | { type: 'moved'; lastId: number; lines: number }
   | { type: 'closed' }
   | { type: 'failed'; message: string };
 
@@ -51,10 +55,22 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
     return;
   }
   send({ type: 'opened' });
-
   let lastPrune = 0;
   let lastBatchAt = 0;
   let lastBatchLines = 0;
+  try {
+    // The lines spooled while no writer ran come first: they keep the line numbers `dozen logs`
+    // gave them. Once wholly moved, the file goes; the next spool is a new generation.
+    const moved = writer.ingestSpool(data.spoolPath);
+    if (moved.complete) unlinkSync(data.spoolPath);
+    lastBatchAt = Date.now();
+    lastBatchLines = moved.lines;
+    send({ type: 'moved', lastId: moved.lastId, lines: moved.lines });
+  } catch (err) {
+    send({ type: 'failed', message: `cannot move ${data.spoolPath} into the store: ${(err as Error).message}` });
+    return;
+  }
+
   let maintenance: NodeJS.Immediate | undefined;
   let floodWait: NodeJS.Timeout | undefined;
   // One slice of background work per turn of the loop, so batches are taken in between.

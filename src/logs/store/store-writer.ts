@@ -3,6 +3,7 @@
 // worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
 import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
+import { readSpool, SPOOL_HEADER } from './spool.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
 import { typeOfInstance, type ChunkRow, type LogSource } from './stored-line.js';
 
@@ -80,6 +81,8 @@ export class StoreWriter {
   private readonly oldest;
   private readonly deleteChunk;
   private readonly addInstance;
+  private readonly getMeta;
+  private readonly setMeta;
   /** Instances already in `instances` (this connection's view). */
   private readonly known = new Set<string>();
 
@@ -101,6 +104,10 @@ export class StoreWriter {
     this.oldest = db.prepare('SELECT id, lines, ts, instance, type, source, text FROM chunks ORDER BY id LIMIT ?');
     this.addInstance = db.prepare('INSERT OR IGNORE INTO instances(instance, type) VALUES (?, ?)');
     this.deleteChunk = db.prepare('DELETE FROM chunks WHERE id = ?');
+    // How far the spool (spool.ts) has been moved in: its generation and offset.
+    db.exec("INSERT OR IGNORE INTO meta(key, value) VALUES ('spool_gen', 0), ('spool_offset', 0)");
+    this.getMeta = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    this.setMeta = db.prepare('UPDATE meta SET value = ? WHERE key = ?');
   }
 
   /** The number the next stored line gets (1 in an empty store). */
@@ -110,24 +117,65 @@ export class StoreWriter {
 
   /** Stores a batch in one transaction: one row per chunk. Returns the last line number and the count. */
   write(batch: Batch): { lastId: number; lines: number } {
-    let total = 0;
-    let next = 0;
+    let out = { lastId: 0, lines: 0 };
     this.db.transaction(() => {
-      next = this.nextLine();
-      for (const c of batch.chunks) {
-        const text = chunkText(batch.bytes, c.start, c.end);
-        const lines = countLines(text);
-        if (lines === 0) continue;
-        this.insert.run(next, lines, c.tsUs, c.instance, typeOfInstance(c.instance), c.source, c.stream, text);
-        if (!this.known.has(c.instance)) {
-          this.addInstance.run(c.instance, typeOfInstance(c.instance));
-          this.known.add(c.instance);
-        }
-        next += lines;
-        total += lines;
-      }
-      this.setNextLine.run(next);
+      out = this.insertChunks(batch.chunks.map((c) => ({ ...c, text: chunkText(batch.bytes, c.start, c.end) })));
     }).immediate();
+    return out;
+  }
+
+  /**
+   * Moves what the spool at `path` holds beyond what was moved before into the store, in
+   * transactions of about `sliceBytes`; each also records how far it got, so a line is moved once
+   * whoever moves it and whenever it dies. Returns the lines moved and whether the spool is now
+   * wholly in the store (false when there is no spool).
+   */
+  ingestSpool(path: string, sliceBytes = 8 << 20): { lastId: number; lines: number; complete: boolean } {
+    let total = 0;
+    let lastId = this.nextLine() - 1;
+    for (;;) {
+      let done = true;
+      let found = false;
+      this.db.transaction(() => {
+        const gen = this.getMeta.get('spool_gen') as number;
+        const offset = this.getMeta.get('spool_offset') as number;
+        const head = readSpool(path, Number.MAX_SAFE_INTEGER);
+        if (!head) return;
+        found = true;
+        const from = head.gen === gen ? offset : SPOOL_HEADER;
+        const spool = readSpool(path, from, sliceBytes);
+        if (!spool || spool.gen !== head.gen) return;
+        const out = this.insertChunks(
+          spool.records.map((r) => ({ tsUs: r.tsUs, instance: r.instance, source: r.source, stream: r.stream, text: chunkText(r.data, 0, r.data.length) })),
+        );
+        total += out.lines;
+        lastId = out.lastId;
+        this.setMeta.run(spool.gen, 'spool_gen');
+        this.setMeta.run(spool.end, 'spool_offset');
+        done = spool.end >= spool.size || spool.records.length === 0; // a record being written stays for later
+      }).immediate();
+      if (!found) return { lastId, lines: total, complete: false };
+      if (done) return { lastId, lines: total, complete: true };
+    }
+  }
+
+  /** Inserts chunks from line nextLine() on; inside the caller's transaction. */
+  private insertChunks(chunks: Array<Omit<ChunkMeta, 'start' | 'end'> & { text: Buffer | string }>): { lastId: number; lines: number } {
+    let total = 0;
+    let next = this.nextLine();
+    for (const c of chunks) {
+      const text = c.text;
+      const lines = countLines(text);
+      if (lines === 0) continue;
+      this.insert.run(next, lines, c.tsUs, c.instance, typeOfInstance(c.instance), c.source, c.stream, text);
+      if (!this.known.has(c.instance)) {
+        this.addInstance.run(c.instance, typeOfInstance(c.instance));
+        this.known.add(c.instance);
+      }
+      next += lines;
+      total += lines;
+    }
+    this.setNextLine.run(next);
     return { lastId: next - 1, lines: total };
   }
 

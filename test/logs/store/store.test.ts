@@ -22,7 +22,7 @@ test('200k lines of two instances are stored once each, in order, and found', { 
   const dir = tempDir();
   try {
     const sup = new FakeSupervisor();
-    const dispose = attachLogStore(sup, { stateDir: dir });
+    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
     assert.equal(sup.listenerCount, 1);
     const perInstance = 100_000;
     const chunk = 500;
@@ -90,6 +90,7 @@ test('a reader sees committed lines while the store is still attached', { timeou
     let onCommitted: (() => void) | undefined;
     const dispose = attachLogStore(sup, {
       stateDir: dir,
+      spoolBytes: 0,
       flushMs: 20,
       onCommit: ({ lastId }) => {
         committed = lastId;
@@ -127,6 +128,7 @@ test('the writer thread starts with the first batch, closes when idle, and a new
     let onWriter: (() => void) | undefined;
     const dispose = attachLogStore(sup, {
       stateDir: dir,
+      spoolBytes: 0,
       flushMs: 20,
       idleMs: 100,
       onWriter: (event) => {
@@ -171,7 +173,7 @@ test('terminal escape codes and CR are removed; stderr is kept apart', { timeout
   const dir = tempDir();
   try {
     const sup = new FakeSupervisor();
-    const dispose = attachLogStore(sup, { stateDir: dir });
+    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
     sup.output('web.1', ['\x1b[31mred error\x1b[0m text', 'windows line\r', '\x1b]0;title\x07plain']);
     sup.output('web.1', ['oops'], 'stderr');
     await dispose();
@@ -196,7 +198,7 @@ test('when the queue bound is hit, lines are dropped, counted and reported once'
   try {
     const sup = new FakeSupervisor();
     const messages = sup.said;
-    const dispose = attachLogStore(sup, { stateDir: dir, maxQueueBytes: 64 * 1024 });
+    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0, maxQueueBytes: 64 * 1024 });
     // 2000 events of 10 lines of 10 bytes each in one tick: 200 KB, far over the 64 KB bound.
     let total = 0;
     for (let i = 0; i < 2000; i++) {
@@ -247,7 +249,7 @@ test('a damaged store: dozen logs says so in one line; the next start sets it as
     );
     const sup = new FakeSupervisor();
     const messages = sup.said;
-    const dispose = attachLogStore(sup, { stateDir: dir });
+    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
     sup.output('web.1', ['after the damage']);
     await dispose();
     assert.equal(messages.length, 1, messages.join('\n'));

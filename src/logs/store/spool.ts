@@ -1,0 +1,169 @@
+// The spool: an append-only file beside the store (`logs.spool`, mode 0600) that takes the lines
+// while no writer thread runs. Appending a batch is one write(2) on the main thread: no SQLite and
+// no second V8 isolate, which is what a light app (a few lines now and then) or an output flood
+// would otherwise pay for. A writer thread moves the spool into the database once output is quiet
+// (or the spool has grown large); `dozen logs` reads the part not yet moved, so every line written
+// here is visible at once, and survives a SIGKILL of dozen.
+//
+// No SQLite here: this module is loaded on dozen's main thread.
+//
+// Format: a 16-byte header (`DZSP`, version 1, the spool's generation as a float64), then records:
+//   u32 length of the rest | f64 tsUs | u8 source | u8 stream length | u16 instance length |
+//   stream | instance | the lines (complete, `\n`-terminated)
+// The generation (creation time in µs, plus a random part) tells one spool from the next: the
+// database's `meta` keeps the generation and the offset moved so far.
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Batch } from './store-writer.js';
+import type { LogSource } from './stored-line.js';
+
+export const SPOOL_FILE = 'logs.spool';
+export const SPOOL_HEADER = 16;
+const MAGIC = 0x5053_5a44; // 'DZSP' little-endian
+const VERSION = 1;
+const FIXED = 4 + 8 + 1 + 1 + 2;
+
+export function spoolPath(stateDir: string): string {
+  return join(stateDir, SPOOL_FILE);
+}
+
+export interface SpoolRecord {
+  tsUs: number;
+  instance: string;
+  source: LogSource;
+  stream: string;
+  data: Buffer;
+  /** Offset of this record in the file. */
+  start: number;
+  /** Offset just after this record. */
+  end: number;
+}
+
+/** Appends batches to the spool, opened on the first append. */
+export class SpoolWriter {
+  private fd: number | undefined;
+  private size = 0;
+
+  constructor(readonly path: string) {}
+
+  /** Bytes in the file (header included) at the last append; 0 before the first. */
+  get bytes(): number {
+    return this.size;
+  }
+
+  append(batch: Batch): void {
+    if (this.fd === undefined) this.open();
+    const parts: Buffer[] = [];
+    let total = 0;
+    for (const c of batch.chunks) {
+      const stream = Buffer.from(c.stream);
+      const instance = Buffer.from(c.instance);
+      const head = Buffer.allocUnsafe(FIXED);
+      const dataLen = c.end - c.start;
+      head.writeUInt32LE(FIXED - 4 + stream.length + instance.length + dataLen, 0);
+      head.writeDoubleLE(c.tsUs, 4);
+      head.writeUInt8(c.source === 'dozen' ? 1 : 0, 12);
+      head.writeUInt8(stream.length, 13);
+      head.writeUInt16LE(instance.length, 14);
+      parts.push(head, stream, instance, Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset + c.start, dataLen));
+      total += FIXED + stream.length + instance.length + dataLen;
+    }
+    // One write: a SIGKILL leaves whole batches (a short write would only come with a full disk).
+    const buf = Buffer.concat(parts, total);
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd as number, buf, off);
+    this.size += total;
+  }
+
+  /** Closes the file (the next append reopens it, or starts a new spool if it was moved). */
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+
+  private open(): void {
+    const fd = openSync(this.path, 'a+', 0o600);
+    let size = fstatSync(fd).size;
+    if (size < SPOOL_HEADER) {
+      // New (or a header torn by a full disk): start a new generation.
+      ftruncateSync(fd, 0);
+      const head = Buffer.alloc(SPOOL_HEADER);
+      head.writeUInt32LE(MAGIC, 0);
+      head.writeUInt32LE(VERSION, 4);
+      head.writeDoubleLE(Date.now() * 1000 + Math.floor(Math.random() * 1000), 8);
+      writeSync(fd, head);
+      size = SPOOL_HEADER;
+    }
+    this.fd = fd;
+    this.size = size;
+  }
+}
+
+/**
+ * Reads the spool's records from `from` (default: the first), about `maxBytes` of them (at least
+ * one); a record cut short at the end (being written) is left out. `end` is the offset after the
+ * last record read, `size` the file's size. Undefined when there is no spool (or not a valid one).
+ */
+export function readSpool(
+  path: string,
+  from = SPOOL_HEADER,
+  maxBytes = Number.MAX_SAFE_INTEGER,
+): { gen: number; records: SpoolRecord[]; end: number; size: number } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    if (size < SPOOL_HEADER) return undefined;
+    const head = Buffer.alloc(SPOOL_HEADER);
+    readSync(fd, head, 0, SPOOL_HEADER, 0);
+    if (head.readUInt32LE(0) !== MAGIC || head.readUInt32LE(4) !== VERSION) return undefined;
+    const gen = head.readDoubleLE(8);
+    const start = Math.max(from, SPOOL_HEADER);
+    if (start >= size) return { gen, records: [], end: start, size };
+    let want = Math.min(size - start, maxBytes);
+    let buf = readAt(fd, start, want);
+    if (buf.length >= 4 && 4 + buf.readUInt32LE(0) > buf.length && want < size - start) {
+      // The first record alone is longer than maxBytes: read it whole.
+      want = Math.min(size - start, 4 + buf.readUInt32LE(0));
+      buf = readAt(fd, start, want);
+    }
+    const records: SpoolRecord[] = [];
+    let at = 0;
+    while (at + FIXED <= buf.length) {
+      const len = buf.readUInt32LE(at);
+      if (at + 4 + len > buf.length || len < FIXED - 4) break;
+      const streamLen = buf.readUInt8(at + 13);
+      const instLen = buf.readUInt16LE(at + 14);
+      const s = at + FIXED;
+      const end = at + 4 + len;
+      records.push({
+        tsUs: buf.readDoubleLE(at + 4),
+        source: buf.readUInt8(at + 12) === 1 ? 'dozen' : 'app',
+        stream: buf.toString('utf8', s, s + streamLen),
+        instance: buf.toString('utf8', s + streamLen, s + streamLen + instLen),
+        data: buf.subarray(s + streamLen + instLen, end),
+        start: start + at,
+        end: start + end,
+      });
+      at = end;
+    }
+    return { gen, records, end: start + at, size };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readAt(fd: number, position: number, length: number): Buffer {
+  const buf = Buffer.allocUnsafe(length);
+  let got = 0;
+  while (got < length) {
+    const n = readSync(fd, buf, got, length - got, position + got);
+    if (n === 0) break;
+    got += n;
+  }
+  return buf.subarray(0, got);
+}

@@ -82,15 +82,22 @@ function output(instance: string, text: string, more: Partial<Extract<Supervisor
   return { type: 'output', at: AT, instance, stream: 'stdout', data: Buffer.from(text), ...more };
 }
 
-test('app output: every line prefixed, stderr marked, one write per chunk', async () => {
+/** Lets the event loop run one turn (the printer writes its batch at the end of a turn). */
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+test('app output: every line prefixed, stderr marked, one write per turn of the event loop', async () => {
   const { printer, sink } = setup();
   printer.onEvent(output('web.1', 'listening\nGET /\n'));
   printer.onEvent(output('worker.1', 'oops\n', { stream: 'stderr' }));
+  assert.equal(sink.chunks.length, 0);
+  await nextTurn();
+  assert.equal(sink.chunks.length, 1);
+  printer.onEvent(output('web.1', 'later\n'));
   await printer.close();
   assert.equal(sink.chunks.length, 2);
   assert.equal(
     sink.text(),
-    '09:05:03 web.1    | listening\n09:05:03 web.1    | GET /\n09:05:03 worker.1 ! oops\n',
+    '09:05:03 web.1    | listening\n09:05:03 web.1    | GET /\n09:05:03 worker.1 ! oops\n09:05:03 web.1    | later\n',
   );
 });
 
@@ -184,6 +191,7 @@ test('backpressure: a slow stdout pauses and resumes the supervisor; nothing los
       for (let l = 0; l < 5; l++) expected.push(`${name.padEnd(8)} | line ${seq}.${l}\n`);
       seq++;
     }
+    await nextTurn(); // reads arrive over turns of the event loop; the batch is written at the end of each
   }
   await printer.close();
   assert.ok(handle.pauses > 10, `pauses: ${handle.pauses}`);
@@ -198,7 +206,10 @@ test('a failing stdout (EPIPE) resumes the children, reports once, and drops lat
   const sink = new Sink({ slow: true, highWaterMark: 64, failAfter: 2 });
   const errors: Error[] = [];
   const { printer, handle } = setup({ timestamps: false, onError: (e) => errors.push(e) }, sink);
-  for (let i = 0; i < 5; i++) printer.onEvent(output('web.1', `${'x'.repeat(100)} ${i}\n`));
+  for (let i = 0; i < 5; i++) {
+    printer.onEvent(output('web.1', `${'x'.repeat(100)} ${i}\n`));
+    await nextTurn();
+  }
   assert.equal(handle.pauses, 1);
   await handle.whenResumed();
   printer.onEvent(output('web.1', 'dropped\n'));
@@ -207,4 +218,36 @@ test('a failing stdout (EPIPE) resumes the children, reports once, and drops lat
   assert.match(errors[0]!.message, /EPIPE/);
   assert.equal(handle.resumes, 1);
   assert.ok(!sink.text().includes('dropped'));
+});
+
+/** Keeps the very buffers written (no copy), as a PassThrough would; optionally looks like a file descriptor's stream. */
+class KeepingSink extends Writable {
+  readonly chunks: Buffer[] = [];
+  constructor(readonly fd?: number) {
+    super();
+  }
+  override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
+    // A file descriptor's stream hands the bytes to the kernel before calling back: copy, as it does.
+    this.chunks.push(this.fd === undefined ? chunk : Buffer.from(chunk));
+    cb();
+  }
+}
+
+test('batches: buffers a stream may keep are never written over; an fd stream gets the same bytes', async () => {
+  for (const sink of [new KeepingSink(), new KeepingSink(99)]) {
+    const { printer } = setup({ timestamps: false }, sink as unknown as Sink);
+    let expected = '';
+    for (let turn = 0; turn < 30; turn++) {
+      // Some turns exceed the batch size (a 100 KiB line), most are small.
+      const text = turn % 7 === 3 ? `${'z'.repeat(100 * 1024)}\n` : `turn ${turn} a\nturn ${turn} b\n`;
+      printer.onEvent(output(turn % 2 ? 'web.1' : 'worker.1', text));
+      for (const line of text.split('\n').slice(0, -1)) expected += `${(turn % 2 ? 'web.1' : 'worker.1').padEnd(8)} | ${line}\n`;
+      printer.onEvent({ type: 'message', at: AT, level: 'info', text: `said ${turn}` });
+      expected += `dozen    | said ${turn}\n`;
+      if (turn % 3 === 0) await nextTurn();
+    }
+    await printer.close();
+    assert.equal(Buffer.concat(sink.chunks).toString(), expected, `fd: ${sink.fd}`);
+    assert.ok(sink.chunks.length < 60, `writes: ${sink.chunks.length}`);
+  }
 });

@@ -2,8 +2,10 @@
 // tables of TCP sockets (/proc/net/tcp and tcp6) answers for every instance probed in the same
 // moment; where they cannot be read, one cheap connect, closed at once. Measured with 100 idle
 // instances: connects (each refused one builds an error with a stack trace) cost ~6 MB of RSS
-// and ~0.1 s of CPU, the table reads neither.
-import { readFile } from 'node:fs/promises';
+// and ~0.1 s of CPU, the table reads neither. The tables are read synchronously: a few KB that
+// the kernel writes at once, ~0.05 ms, where fs.promises' open/read/close through the thread pool
+// cost ~1 ms of main-thread time per read (measured in the log flood, whose processes get a PORT).
+import { readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 
 export type PortProbe = (port: number) => Promise<boolean>;
@@ -50,15 +52,23 @@ export const probePort: PortProbe = listenTableProbe();
 
 /** Ports with a socket in LISTEN that a connect to 127.0.0.1 reaches; undefined if /proc/net is not readable. */
 export async function readListeningPorts(): Promise<Set<number> | undefined> {
-  let v4: string;
+  return readListeningPortsSync();
+}
+
+function readListeningPortsSync(): Set<number> | undefined {
+  const v4 = readTable('/proc/net/tcp');
+  if (v4 === undefined) return undefined;
+  // No tcp6 table when IPv6 is disabled: IPv4 listeners are all there is.
+  return parseListeningPorts(v4, readTable('/proc/net/tcp6') ?? '');
+}
+
+/** A /proc/net table's text, or undefined when it cannot be read (any error: the caller falls back). */
+function readTable(path: string): string | undefined {
   try {
-    v4 = await readFile('/proc/net/tcp', 'latin1');
+    return readFileSync(path, 'latin1');
   } catch {
     return undefined;
   }
-  // No tcp6 table when IPv6 is disabled: IPv4 listeners are all there is.
-  const v6 = await readFile('/proc/net/tcp6', 'latin1').catch(() => '');
-  return parseListeningPorts(v4, v6);
 }
 
 /** The ports of the LISTEN sockets in /proc/net/tcp and tcp6 texts that a connect to 127.0.0.1 reaches. */

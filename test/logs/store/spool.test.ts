@@ -1,0 +1,98 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { attachLogStore } from '../../../src/logs/store/attach-log-store.js';
+import { LogReader } from '../../../src/logs/store/log-reader.js';
+import { storePath } from '../../../src/logs/store/store-db.js';
+import { readSpool, spoolPath } from '../../../src/logs/store/spool.js';
+import { parseLogQuery, type LogFilterOptions } from '../../../src/logs/query.js';
+import { FakeSupervisor } from './fake-supervisor.js';
+
+const q = (o: LogFilterOptions) => parseLogQuery(o, Date.now());
+
+/** Resolves when `check` holds, polling; rejects after `ms`. */
+async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+test('light output goes to the spool (no writer thread); dozen logs sees it at once; the next writer moves it in with the same line numbers', { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dozen-spool-'));
+  try {
+    const sup = new FakeSupervisor();
+    const writers: string[] = [];
+    const dispose = attachLogStore(sup, { stateDir: dir, flushMs: 10, onWriter: (e) => writers.push(e) });
+    sup.output('web.1', ['GET / 200', 'GET /favicon 404']);
+    sup.output('worker.1', ['job 1 done'], 'stderr');
+    sup.message('web.1 listening', 'web.1');
+    await until('the spool to hold the lines', () => (readSpool(spoolPath(dir))?.records.length ?? 0) >= 3);
+    assert.equal(statSync(spoolPath(dir)).mode & 0o777, 0o600);
+    assert.equal(existsSync(storePath(dir)), false, 'no database yet');
+    assert.deepEqual(writers, [], 'no writer thread for a few lines');
+
+    const reader = LogReader.open(dir); // creates the store and moves the spool in
+    assert.ok(reader);
+    const before = reader.query(q({}));
+    assert.deepEqual(before.map((l) => [l.id, l.instance, l.stream, l.text]), [
+      [1, 'web.1', 'stdout', 'GET / 200'],
+      [2, 'web.1', 'stdout', 'GET /favicon 404'],
+      [3, 'worker.1', 'stderr', 'job 1 done'],
+      [4, 'web.1', 'info', 'web.1 listening'],
+    ]);
+    // Spooled after the reader opened: read from the spool, numbered on.
+    sup.output('web.1', ['POST /login 302']);
+    await until('the new line in the spool', () => (readSpool(spoolPath(dir))?.records.length ?? 0) >= 1 && reader.lastId() === 5);
+    assert.deepEqual(reader.query(q({ ps: 'web', source: 'app', num: '2' })).map((l) => [l.id, l.text]), [
+      [2, 'GET /favicon 404'],
+      [5, 'POST /login 302'],
+    ]);
+    assert.deepEqual(reader.query(q({ search: 'login' })).map((l) => l.id), [5]);
+    const tail = reader.after(4, q({}));
+    assert.deepEqual([tail.cursor, tail.lines.map((l) => l.text)], [5, ['POST /login 302']]);
+
+    await dispose(); // a small spool is moved in at exit
+    assert.equal(existsSync(spoolPath(dir)), false);
+    const after = reader.query(q({ num: '10' }));
+    assert.deepEqual(after.map((l) => [l.id, l.text]), [...before.map((l) => [l.id, l.text]), [5, 'POST /login 302']]);
+    assert.deepEqual(reader.query(q({ search: 'login' })).map((l) => l.id), [5]);
+    reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a spool that has grown is moved in by a writer thread once output is quiet, then removed', { timeout: 30_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dozen-spool-'));
+  try {
+    const sup = new FakeSupervisor();
+    const writers: string[] = [];
+    let committed = 0;
+    const dispose = attachLogStore(sup, {
+      stateDir: dir,
+      flushMs: 10,
+      spoolBytes: 1024,
+      onWriter: (e) => writers.push(e),
+      onCommit: ({ lastId }) => (committed = lastId),
+    });
+    const lines = Array.from({ length: 200 }, (_, i) => `line ${i} of the burst`);
+    sup.output('web.1', lines);
+    await until('a writer to move the spool in', () => committed === 200);
+    assert.deepEqual(writers, ['started']);
+    await until('the spool to be removed', () => !existsSync(spoolPath(dir)));
+    sup.output('web.1', ['after the burst']); // to the writer, which is still running
+    await dispose();
+    const reader = LogReader.open(dir);
+    assert.ok(reader);
+    const all = reader.query(q({ source: 'app', num: '1000' }));
+    assert.deepEqual(all.map((l) => l.text), [...lines, 'after the burst']);
+    assert.deepEqual(all.map((l) => l.id), all.map((_, i) => i + 1));
+    reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

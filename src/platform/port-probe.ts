@@ -1,11 +1,13 @@
-// Does something accept TCP connections on 127.0.0.1:port? On Linux, one read of the kernel's
-// tables of TCP sockets (/proc/net/tcp and tcp6) answers for every instance probed in the same
-// moment; where they cannot be read, one cheap connect, closed at once. Measured with 100 idle
+// Does something accept TCP connections on 127.0.0.1:port? A few ports: one cheap connect each,
+// closed at once. Many ports at the same moment (100 instances): on Linux, one read of the
+// kernel's tables of TCP sockets (/proc/net/tcp and tcp6) answers for all of them; where they
+// cannot be read, connects. Measured with 100 idle
 // instances: connects (each refused one builds an error with a stack trace) cost ~6 MB of RSS
-// and ~0.1 s of CPU, the table reads neither. The tables are read synchronously: a few KB that
-// the kernel writes at once, ~0.05 ms, where fs.promises' open/read/close through the thread pool
-// cost ~1 ms of main-thread time per read (measured in the log flood, whose processes get a PORT).
-import { readFileSync } from 'node:fs';
+// and ~0.1 s of CPU, the table reads neither. The reads stay off the main thread: the kernel may
+// take ~10 ms to produce even a short table (it walks its whole socket hash), measured here. They
+// use fs.readFile's callback form, whose open/read/close run in native code: fs.promises' cost
+// ~1 ms of main-thread time per read (FileHandle, promises), seen in the log flood's profile.
+import { readFile } from 'node:fs';
 import { connect } from 'node:net';
 
 export type PortProbe = (port: number) => Promise<boolean>;
@@ -48,27 +50,54 @@ export function listenTableProbe(
   };
 }
 
-export const probePort: PortProbe = listenTableProbe();
+/**
+ * Fewer probes than this in one wave are connects, more share one table read. Measured here: a
+ * read of the tables costs ~13 ms of CPU however few sockets they list (the kernel walks its
+ * whole socket hash, in the thread pool), a refused connect ~0.2 ms: two instances polled
+ * during a log flood would pay 65 times more for the table; 100 idle ones about the same.
+ */
+export const TABLE_MIN_PROBES = 32;
+
+/**
+ * Routes each wave of probes (those asked in one turn of the event loop: the port watches armed
+ * together fire together) to `table` when it holds at least `minForTable`, else to `connect`.
+ */
+export function waveProbe(
+  table: PortProbe,
+  connect: PortProbe,
+  minForTable: number = TABLE_MIN_PROBES,
+  defer: (fn: () => void) => void = (fn) => void setImmediate(fn),
+): PortProbe {
+  type Asked = { port: number; resolve: (open: Promise<boolean>) => void };
+  let wave: Asked[] | undefined;
+  return (port) =>
+    new Promise<boolean>((resolve) => {
+      if (wave === undefined) {
+        const current: Asked[] = [];
+        wave = current;
+        defer(() => {
+          wave = undefined;
+          const probe = current.length >= minForTable ? table : connect;
+          for (const asked of current) asked.resolve(probe(asked.port));
+        });
+      }
+      wave.push({ port, resolve });
+    });
+}
+
+export const probePort: PortProbe = waveProbe(listenTableProbe(), connectProbe);
 
 /** Ports with a socket in LISTEN that a connect to 127.0.0.1 reaches; undefined if /proc/net is not readable. */
 export async function readListeningPorts(): Promise<Set<number> | undefined> {
-  return readListeningPortsSync();
-}
-
-function readListeningPortsSync(): Set<number> | undefined {
-  const v4 = readTable('/proc/net/tcp');
+  const [v4, v6] = await Promise.all([readTable('/proc/net/tcp'), readTable('/proc/net/tcp6')]);
   if (v4 === undefined) return undefined;
   // No tcp6 table when IPv6 is disabled: IPv4 listeners are all there is.
-  return parseListeningPorts(v4, readTable('/proc/net/tcp6') ?? '');
+  return parseListeningPorts(v4, v6 ?? '');
 }
 
 /** A /proc/net table's text, or undefined when it cannot be read (any error: the caller falls back). */
-function readTable(path: string): string | undefined {
-  try {
-    return readFileSync(path, 'latin1');
-  } catch {
-    return undefined;
-  }
+function readTable(path: string): Promise<string | undefined> {
+  return new Promise((resolve) => readFile(path, 'latin1', (err, text) => resolve(err ? undefined : text)));
 }
 
 /** The ports of the LISTEN sockets in /proc/net/tcp and tcp6 texts that a connect to 127.0.0.1 reaches. */

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:net';
-import { connectProbe, listenTableProbe, parseListeningPorts, readListeningPorts } from '../../src/platform/port-probe.js';
+import { connectProbe, listenTableProbe, parseListeningPorts, readListeningPorts, waveProbe } from '../../src/platform/port-probe.js';
 
 const V4 = `  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode
    0: 00000000:07E8 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1151 1 0 100 0 0 10 0
@@ -88,4 +88,24 @@ test('probes close together share one table read; an unreadable table falls back
   assert.equal(await fallback(7001), false);
   assert.deepEqual(asked, [7000, 7001]);
   assert.equal(tableReads, 1);
+});
+
+test('a wave of a few probes connects; a wave of many shares the table', async () => {
+  const byTable: number[] = [];
+  const byConnect: number[] = [];
+  const probe = waveProbe(
+    async (port) => (byTable.push(port), port === 5001),
+    async (port) => (byConnect.push(port), port === 5001),
+    4,
+  );
+  assert.deepEqual(await Promise.all([probe(5000), probe(5001), probe(5002)]), [false, true, false]);
+  assert.deepEqual(byConnect, [5000, 5001, 5002]);
+  assert.deepEqual(byTable, []);
+  const many = [5000, 5001, 5002, 5003, 5004];
+  assert.deepEqual(await Promise.all(many.map((p) => probe(p))), [false, true, false, false, false]);
+  assert.deepEqual(byTable, many);
+  assert.equal(byConnect.length, 3);
+  // The next turn is a new wave.
+  assert.equal(await probe(5001), true);
+  assert.equal(byConnect.length, 4);
 });

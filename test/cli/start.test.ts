@@ -2,6 +2,7 @@
 import { after, afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { groupMembers } from '../../src/platform/proc.js';
 import { assertAllGone, CHILD, childCommand } from '../fixtures/harness.js';
 import { hasProgram, killAllStarted, runCli, startCli, startCliInPty, tempApp, type Running, type TempApp } from './helpers.js';
@@ -196,4 +197,24 @@ test('--no-prefix prints the apps\' bytes as they are, dozen\'s lines on stderr'
   assert.equal(result.code, 0);
   assert.equal(result.stdout, 'hello\ntail\n');
   assert.match(result.stderr, /web\.1 exited with code 0/);
+});
+
+test('before the first spawn: a port another program holds is reported, a free one is watched until it accepts', { timeout: 60_000 }, async () => {
+  const held = createServer();
+  await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+  const heldPort = (held.address() as AddressInfo).port;
+  try {
+    // busy gets the held port (-p), web the next one, free.
+    const a = await app(`busy: ${childCommand('sleep:300', 'exit:0')}\nweb: ${childCommand('listen', 'sleep:300', 'exit:0')}\n`);
+    const result = await runCli(['start', '--no-timestamp', '--no-color', '-d', a.dir, '-p', String(heldPort), '-m', 'busy=1,web=1', '--can-die', 'busy,web'], {
+      timeoutMs: 30_000,
+    });
+    assert.equal(result.code, 0, result.stdout + result.stderr);
+    const out = result.stdout;
+    assert.match(out, new RegExp(`port ${heldPort} is already in use by another program: busy\\.1 will not be able to listen on it`));
+    assert.match(out, new RegExp(`web\\.1 listening on :${heldPort + 100} after \\d+ ms`));
+    assert.doesNotMatch(out, /busy\.1 listening/);
+  } finally {
+    held.close();
+  }
 });

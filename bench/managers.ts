@@ -37,7 +37,9 @@ export interface Manager {
 
 /** The repository root (bench/ compiles to dist/bench/). */
 export const REPO_ROOT = resolve(new URL('../..', import.meta.url).pathname);
-const DOZEN_MAIN = join(REPO_ROOT, 'dist/src/cli/main.js');
+/** dozen as users run it: the package's launcher, which runs the bundle `npm run build` writes. */
+const DOZEN_BIN = join(REPO_ROOT, 'bin/dozen');
+const DOZEN_BUNDLE = join(REPO_ROOT, 'dist/bundle/main.js');
 
 function which(bin: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -73,10 +75,10 @@ function dozen(id: string, label: string, extra: string[]): Manager {
     id,
     label,
     install: 'npm run build',
-    detect: () => (existsSync(DOZEN_MAIN) ? versionOf(process.execPath, [DOZEN_MAIN, '--version']) : undefined),
+    detect: () => (existsSync(DOZEN_BUNDLE) ? versionOf(DOZEN_BIN, ['--version']) : undefined),
     prepare(dir, app) {
       procfile(dir, app);
-      const argv = [process.execPath, DOZEN_MAIN, 'start', '-f', 'Procfile', '--can-die', app.procs.map((p) => p.name).join(','), ...extra];
+      const argv = [DOZEN_BIN, 'start', '-f', 'Procfile', '--can-die', app.procs.map((p) => p.name).join(','), ...extra];
       if (app.port !== undefined) argv.push('-p', String(app.port));
       return { argv };
     },

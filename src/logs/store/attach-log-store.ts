@@ -94,11 +94,12 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
 
   const flush = () => {
     if (busy || failed || retiring) return;
-    const batch = queue.take();
+    const toSpool = !worker && spoolBytes > 0;
+    const batch = queue.take(!toSpool); // the spool writes it at once: the arena is kept
     // Said after taking the batch, so the notice has room in the emptied queue (next batch).
     const dropped = queue.takeDropped();
     if (dropped > 0) warn(`log store: ${dropped} lines were not stored (the disk could not keep up)`);
-    if (!worker && spoolBytes > 0) {
+    if (toSpool) {
       if (batch) {
         try {
           spool.append(batch);

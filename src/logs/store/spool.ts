@@ -39,7 +39,29 @@ export interface SpoolRecord {
   end: number;
 }
 
-/** Appends batches to the spool, opened on the first append. */
+/**
+ * Writes a record's header at `at` in `target` for `dataLen` bytes of lines (written after it by
+ * the caller, at `at + recordHeaderLength(stream, instance)`). Returns the data's offset.
+ */
+export function writeRecordHeader(target: Buffer, at: number, tsUs: number, source: LogSource, stream: Buffer, instance: Buffer, dataLen: number): number {
+  target.writeUInt32LE(FIXED - 4 + stream.length + instance.length + dataLen, at);
+  target.writeDoubleLE(tsUs, at + 4);
+  target.writeUInt8(source === 'dozen' ? 1 : 0, at + 12);
+  target.writeUInt8(stream.length, at + 13);
+  target.writeUInt16LE(instance.length, at + 14);
+  stream.copy(target, at + FIXED);
+  instance.copy(target, at + FIXED + stream.length);
+  return at + FIXED + stream.length + instance.length;
+}
+
+export function recordHeaderLength(stream: Buffer, instance: Buffer): number {
+  return FIXED + stream.length + instance.length;
+}
+
+/**
+ * Appends batches to the spool, opened on the first append. A batch's bytes are spool records
+ * already (ChunkQueue lays them out so): appending is one write, no copy.
+ */
 export class SpoolWriter {
   private fd: number | undefined;
   private size = 0;
@@ -53,26 +75,11 @@ export class SpoolWriter {
 
   append(batch: Batch): void {
     if (this.fd === undefined) this.open();
-    const parts: Buffer[] = [];
-    let total = 0;
-    for (const c of batch.chunks) {
-      const stream = Buffer.from(c.stream);
-      const instance = Buffer.from(c.instance);
-      const head = Buffer.allocUnsafe(FIXED);
-      const dataLen = c.end - c.start;
-      head.writeUInt32LE(FIXED - 4 + stream.length + instance.length + dataLen, 0);
-      head.writeDoubleLE(c.tsUs, 4);
-      head.writeUInt8(c.source === 'dozen' ? 1 : 0, 12);
-      head.writeUInt8(stream.length, 13);
-      head.writeUInt16LE(instance.length, 14);
-      parts.push(head, stream, instance, Buffer.from(batch.bytes.buffer, batch.bytes.byteOffset + c.start, dataLen));
-      total += FIXED + stream.length + instance.length + dataLen;
-    }
     // One write: a SIGKILL leaves whole batches (a short write would only come with a full disk).
-    const buf = Buffer.concat(parts, total);
+    const bytes = batch.bytes;
     let off = 0;
-    while (off < buf.length) off += writeSync(this.fd as number, buf, off);
-    this.size += total;
+    while (off < bytes.length) off += writeSync(this.fd as number, bytes, off, bytes.length - off);
+    this.size += bytes.length;
   }
 
   /** Closes the file (the next append reopens it, or starts a new spool if it was moved). */

@@ -1,16 +1,11 @@
 import type { Command } from 'commander';
-import { readPortsAhead } from '../read-ahead-probe.js';
 
 type Register = (program: Command) => void;
 type Loader = () => Promise<{ register: Register }>;
 
 // Command modules load lazily: `dozen start` must not pay (in start-up time and in memory, for as
 // long as the formation runs) for the exporters, the log reader or the parsers of other commands.
-// `start` reads the port tables meanwhile: its first spawn waits for them (read-ahead-probe.ts).
-const start: Loader = () => {
-  readPortsAhead();
-  return import('./start.js');
-};
+const start: Loader = () => import('./start.js');
 const check: Loader = () => import('./check.js');
 const env: Loader = () => import('./env.js');
 const run: Loader = () => import('./run.js');

@@ -15,7 +15,6 @@ import { setExitStatus } from '../exit-status.js';
 import { loadApp, planInstances, processTypes } from '../load-app.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
-import { readAheadProbe } from '../read-ahead-probe.js';
 import { controlAttachment } from './control.js';
 import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../../logs/store/logs-attachment.js';
 
@@ -95,8 +94,6 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     bootTimeoutMs: parseSeconds('--boot-timeout', opts.bootTimeout),
     inheritedEnv: process.env,
     forceColor: process.stdout.isTTY === true,
-    // The port tables read while this module loaded (stale after a release phase).
-    ...(runsRelease ? {} : { probePort: readAheadProbe() }),
   });
 
   const detaches: Detach[] = [];

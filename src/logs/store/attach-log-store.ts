@@ -253,7 +253,9 @@ async function moveSpool(data: StoreWorkerData): Promise<void> {
     const [{ openStoreForWriting }, { StoreWriter }] = await Promise.all([import('./store-db.js'), import('./store-writer.js')]);
     const db = openStoreForWriting(data.dbPath);
     try {
-      if (new StoreWriter(db, data.retention).ingestSpool(data.spoolPath).complete) unlinkSync(data.spoolPath);
+      const writer = new StoreWriter(db, data.retention);
+      if (writer.ingestSpool(data.spoolPath).complete) unlinkSync(data.spoolPath);
+      writer.pruneSlice(); // a store only ever written this way still keeps to its retention
     } finally {
       db.close();
     }

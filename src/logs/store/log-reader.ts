@@ -11,7 +11,7 @@
 // columns as `chunks`) for each query, and a large spool is moved into the store first.
 import { DozenError } from '../../errors.js';
 import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
-import { instanceTag, openStoreForReading, openStoreForWriting, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
+import { instanceTag, openEmptyStore, openStoreForReading, openStoreForWriting, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
 import { chunkText, splitLines, StoreWriter } from './store-writer.js';
 import { readSpool, spoolPath } from './spool.js';
 import { DEFAULT_RETENTION } from './retention.js';
@@ -47,8 +47,14 @@ export class LogReader {
     const path = storePath(stateDir);
     let db = openStoreForReading(path);
     if (!db && readSpool(spoolPath(stateDir))) {
-      // Only spooled lines so far: the store is created and they are moved in.
-      const writeDb = openStoreForWriting(path);
+      // Only spooled lines so far: the store is created and they are moved in (or, where it
+      // cannot be created, they are read from the spool over an empty store in memory).
+      let writeDb: Db;
+      try {
+        writeDb = openStoreForWriting(path);
+      } catch {
+        return new LogReader(openEmptyStore(), path, stateDir);
+      }
       try {
         new StoreWriter(writeDb, DEFAULT_RETENTION).ingestSpool(spoolPath(stateDir));
       } finally {

@@ -76,6 +76,13 @@ function open(path: string): Db {
   return db;
 }
 
+/** An empty store in memory, for reading the spool where no store can be created (a read-only folder). */
+export function openEmptyStore(): Db {
+  const db = new Database(':memory:');
+  migrate(db);
+  return db;
+}
+
 /** Opens an existing store for reading; returns undefined when there is none yet. */
 export function openStoreForReading(path: string): Db | undefined {
   if (!existsSync(path)) return undefined;

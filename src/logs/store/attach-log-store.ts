@@ -1,7 +1,9 @@
 // Subscribes the log store to a running supervisor: every output line and every dozen message is
 // stored, off the terminal path. The listener only copies bytes into a queue; a timer hands the
-// queue to the store worker every FLUSH_MS (or sooner when it fills up); the worker commits each
-// batch in one transaction. A SIGKILL of dozen loses at most the lines not yet committed.
+// queue on every FLUSH_MS (or sooner when it fills up): to the spool (one append on this thread)
+// while no writer thread runs, else to the writer, which commits each batch in one transaction.
+// A writer thread starts only to move a spool that has grown into the database, once output is
+// quiet. A SIGKILL of dozen loses at most the lines not yet appended or committed.
 // The store's own notices (lines dropped, a damaged store set aside) are said through the
 // supervisor (`say`): printed, drained, and stored once, by this same subscription.
 import { unlinkSync } from 'node:fs';
@@ -46,10 +48,10 @@ const FLUSH_MS = 250;
 const EARLY_FLUSH_BYTES = 4 << 20;
 const CLOSE_TIMEOUT_MS = 10_000;
 /**
- * A writer thread is a second V8 isolate with SQLite: ~10 MB of dozen's memory. It starts with the
- * first batch (not before the first spawn) and is closed after this long without one, so an app
- * that has gone quiet does not pay for it; a new one starts (in ~0.1 s, off the main thread) with
- * the next batch. It retires only once it has had time to index and prune what it wrote.
+ * A writer thread is a second V8 isolate with SQLite: ~13 MB of dozen's memory and ~0.1 s of CPU
+ * to start. Once started (to move a grown spool in) it takes the batches itself, and is closed
+ * after this long without one, so an app that has gone quiet does not pay for it; the spool takes
+ * the lines again. It retires only once it has had time to index and prune what it wrote.
  */
 const IDLE_MS = 30_000;
 /**

@@ -1,12 +1,11 @@
 // Does something accept TCP connections on 127.0.0.1:port? A few ports: one cheap connect each,
-// closed at once. Many ports at the same moment (100 instances): on Linux, one read of the
-// kernel's tables of TCP sockets (/proc/net/tcp and tcp6) answers for all of them; where they
-// cannot be read, connects. Measured with 100 idle
-// instances: connects (each refused one builds an error with a stack trace) cost ~6 MB of RSS
-// and ~0.1 s of CPU, the table reads neither. The reads stay off the main thread: the kernel may
-// take ~10 ms to produce even a short table (it walks its whole socket hash), measured here. They
-// use fs.readFile's callback form, whose open/read/close run in native code: fs.promises' cost
-// ~1 ms of main-thread time per read (FileHandle, promises), seen in the log flood's profile.
+// closed at once. Many ports in the same turn (100 instances): on Linux, one read of the kernel's
+// tables of TCP sockets (/proc/net/tcp and tcp6) answers for all of them; where they cannot be
+// read, connects. A refused connect builds a socket and an error with a stack trace (100 of them
+// per poll cost ~6 MB of RSS and ~15 ms of CPU); a table read costs ~13 ms of CPU however short
+// the table (the kernel walks its whole socket hash), spent in the thread pool: fs.readFile's
+// callback form, whose open/read/close run in native code (fs.promises' FileHandle and promises
+// cost ~1 ms of main-thread time per read, seen in the log flood's profile).
 import { readFile } from 'node:fs';
 import { connect } from 'node:net';
 

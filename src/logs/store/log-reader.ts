@@ -28,6 +28,9 @@ const SPOOLED = 'temp.spool_chunks';
 type Spool = ReturnType<typeof readSpool>;
 export class LogReader {
   private readonly spoolPath: string;
+  /** What the temporary table holds (see loadSpooled), and its newest line. */
+  private spooledKey = '';
+  private spooledLast = 0;
 
   private constructor(
     private readonly db: Db,
@@ -85,7 +88,17 @@ export class LogReader {
   /** The number of the newest line (0 when empty), spooled lines included: where `--tail` starts. */
   lastId(): number {
     const spool = readSpool(this.spoolPath);
-    return this.db.transaction(() => this.loadSpooled(spool))();
+    return this.read(() => this.loadSpooled(spool));
+  }
+
+  /** `fn` in one read transaction (one snapshot); if it fails, the temporary table's filling is undone with it. */
+  private read<T>(fn: () => T): T {
+    try {
+      return this.db.transaction(fn)();
+    } catch (err) {
+      this.spooledKey = '';
+      throw err;
+    }
   }
 
   /** The number of the newest line stored in the database. */
@@ -100,12 +113,16 @@ export class LogReader {
    * newer than the snapshot's is wholly after it.
    */
   private loadSpooled(spool: Spool): number {
-    this.db.exec(`DELETE FROM ${SPOOLED}`);
     let next = this.lastStored() + 1;
-    if (!spool) return next - 1;
     const gen = this.meta('spool_gen') ?? 0;
-    if (spool.gen < gen) return next - 1;
-    const from = spool.gen === gen ? (this.meta('spool_offset') ?? 0) : 0;
+    const from = !spool || spool.gen < gen ? Infinity : spool.gen === gen ? (this.meta('spool_offset') ?? 0) : 0;
+    // `--tail` asks every 200 ms: the table is refilled only when something changed.
+    const key = `${next}:${from}:${spool?.gen}:${spool?.end}`;
+    if (key === this.spooledKey) return this.spooledLast;
+    this.db.exec(`DELETE FROM ${SPOOLED}`);
+    this.spooledKey = key;
+    this.spooledLast = next - 1;
+    if (!spool || from === Infinity) return next - 1;
     const ins = this.db.prepare(`INSERT INTO ${SPOOLED}(id, lines, ts, instance, type, source, stream, text) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`);
     for (const r of spool.records) {
       if (r.start < from) continue;
@@ -115,6 +132,7 @@ export class LogReader {
       ins.run(next, lines, r.tsUs, r.instance, typeOfInstance(r.instance), r.source, r.stream, text);
       next += lines;
     }
+    this.spooledLast = next - 1;
     return next - 1;
   }
 
@@ -149,20 +167,20 @@ export class LogReader {
   snapshot(q: LogQuery): { lines: StoredLine[]; cursor: number } {
     const spool = this.readSpooled();
     if (q.search !== undefined) this.catchUpIndex();
-    return this.db.transaction(() => {
+    return this.read(() => {
       const cursor = this.loadSpooled(spool);
       const range = this.lineRange(q, cursor);
       if (!range) return { lines: [], cursor };
       const limit = q.limit ?? Number.MAX_SAFE_INTEGER;
       const rows = q.search === undefined ? this.plain(q, range, limit) : this.searched(q, range, limit);
       return { lines: rows.reverse(), cursor };
-    })();
+    });
   }
 
   /** Matching lines numbered after `cursor`, oldest first, and the cursor to pass next time. */
   after(cursor: number, q: LogQuery): { lines: StoredLine[]; cursor: number } {
     const spool = this.readSpooled();
-    return this.db.transaction(() => {
+    return this.read(() => {
       const last = this.loadSpooled(spool);
       if (last <= cursor) return { lines: [], cursor };
       const w = whereClause(q);
@@ -183,7 +201,7 @@ export class LogReader {
       for (const c of chunks) for (const l of linesOf(c)) if (l.id > cursor && l.id <= next && grepOk(q, l)) lines.push(l);
       if (q.search !== undefined) lines = this.matchInMemory(lines, q.search).reverse();
       return { lines, cursor: next };
-    })();
+    });
   }
 
   private meta(key: string): number | undefined {

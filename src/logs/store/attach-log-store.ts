@@ -6,14 +6,13 @@
 // quiet. A SIGKILL of dozen loses at most the lines not yet appended or committed.
 // The store's own notices (lines dropped, a damaged store set aside) are said through the
 // supervisor (`say`): printed, drained, and stored once, by this same subscription.
-import { unlinkSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import type { SupervisorEvent } from '../../supervisor/events.js';
 import type { SupervisorHandle } from '../../supervisor/handle.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_RETENTION, type Retention } from './retention.js';
 import { storePath } from './store-path.js';
-import { SPOOL_HEADER, spoolPath, SpoolWriter } from './spool.js';
+import { spoolPath, SpoolWriter } from './spool.js';
 import type { FromWorker, StoreWorkerData, ToWorker } from './store-worker.js';
 
 export interface LogStoreOptions {
@@ -238,30 +237,11 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
       await closed;
     }
     clearTimeout(deadline);
-    const spooled = spool.bytes > SPOOL_HEADER;
+    // A spool is left as it is: the next writer or `dozen logs` moves it in. Moving it now would
+    // load SQLite for it (about 45 ms of CPU) on every stop.
     spool.close();
     if (failed) await worker?.terminate();
-    // A small spool is moved into the database now, on this thread (a few ms; SQLite is loaded
-    // only here, at exit), so that a short run leaves a plain store behind. A large one (a flood)
-    // is left for the next writer or `dozen logs`: dozen exits without paying for it.
-    else if (!worker && spooled && spoolBytes > 0 && spool.bytes < spoolBytes) await moveSpool(workerData);
   };
   return dispose;
 }
 
-/** Moves the spool into the store on the calling thread, then removes it; on any error it stays for the next writer. */
-async function moveSpool(data: StoreWorkerData): Promise<void> {
-  try {
-    const [{ openStoreForWriting }, { StoreWriter }] = await Promise.all([import('./store-db.js'), import('./store-writer.js')]);
-    const db = openStoreForWriting(data.dbPath);
-    try {
-      const writer = new StoreWriter(db, data.retention);
-      if (writer.ingestSpool(data.spoolPath).complete) unlinkSync(data.spoolPath);
-      writer.pruneSlice(); // a store only ever written this way still keeps to its retention
-    } finally {
-      db.close();
-    }
-  } catch {
-    // Kept in the spool: `dozen logs` reads it, the next writer moves it.
-  }
-}

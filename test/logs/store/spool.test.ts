@@ -23,7 +23,7 @@ async function until(what: string, check: () => boolean, ms = 10_000): Promise<v
   }
 }
 
-test('light output goes to the spool (no writer thread); dozen logs sees it at once; the next writer moves it in with the same line numbers', { timeout: 30_000 }, async () => {
+test('light output goes to the spool (no writer thread); dozen logs sees it at once, with the line numbers the store gives it', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dozen-spool-'));
   try {
     const sup = new FakeSupervisor();
@@ -57,11 +57,24 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     const tail = reader.after(4, q({}));
     assert.deepEqual([tail.cursor, tail.lines.map((l) => l.text)], [5, ['POST /login 302']]);
 
-    await dispose(); // a small spool is moved in at exit
-    assert.equal(existsSync(spoolPath(dir)), false);
+    await dispose(); // the spool stays: the next writer or reader moves it in
+    assert.ok(existsSync(spoolPath(dir)));
     const after = reader.query(q({ num: '10' }));
     assert.deepEqual(after.map((l) => [l.id, l.text]), [...before.map((l) => [l.id, l.text]), [5, 'POST /login 302']]);
     assert.deepEqual(reader.query(q({ search: 'login' })).map((l) => l.id), [5]);
+
+    // The next run's writer moves the rest in: the same numbers, and the spool is gone.
+    const sup2 = new FakeSupervisor();
+    let moved = 0;
+    const dispose2 = attachLogStore(sup2, { stateDir: dir, flushMs: 10, spoolBytes: 1, onCommit: ({ lastId }) => (moved = lastId) });
+    sup2.output('web.1', ['GET /next-run 200']);
+    await until('the next writer to move the spool in', () => moved >= 6);
+    await dispose2();
+    assert.equal(existsSync(spoolPath(dir)), false);
+    assert.deepEqual(reader.query(q({ num: '2' })).map((l) => [l.id, l.text]), [
+      [5, 'POST /login 302'],
+      [6, 'GET /next-run 200'],
+    ]);
     reader.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });

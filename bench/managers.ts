@@ -40,6 +40,7 @@ export const REPO_ROOT = resolve(new URL('../..', import.meta.url).pathname);
 /** dozen as users run it: the package's launcher, which runs the bundle `npm run build` writes. */
 const DOZEN_BIN = join(REPO_ROOT, 'bin/dozen');
 const DOZEN_BUNDLE = join(REPO_ROOT, 'dist/bundle/main.js');
+const NODE_FLOOR = join(REPO_ROOT, 'dist/bench/node-floor.js');
 
 function which(bin: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(delimiter)) {
@@ -101,6 +102,16 @@ export const MANAGERS: Manager[] = [
   dozen('dozen', 'dozen', []),
   // The same without the searchable log store (its SQLite writer thread), to show what it costs.
   dozen('dozen-no-store', 'dozen --no-log-store', ['--no-log-store']),
+  {
+    // Not a peer: the least any Node.js manager does (bench/node-floor.ts), to show what Node costs.
+    id: 'node-floor',
+    label: 'bare Node.js program (reference)',
+    install: 'npm run build',
+    detect: () => (existsSync(NODE_FLOOR) ? process.versions.node : undefined),
+    prepare(_dir, app) {
+      return { argv: [process.execPath, NODE_FLOOR, JSON.stringify(app.procs.map((p) => p.command))], env: portEnv(app) };
+    },
+  },
   {
     id: 'foreman',
     label: 'foreman (Ruby)',

@@ -12,7 +12,7 @@
 //   stream | instance | the lines (complete, `\n`-terminated)
 // The generation (creation time in µs, plus a random part) tells one spool from the next: the
 // database's `meta` keeps the generation and the offset moved so far.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Batch } from './store-writer.js';
 import type { LogSource } from './stored-line.js';
@@ -89,8 +89,22 @@ export class SpoolWriter {
   }
 
   private open(): void {
-    const fd = openSync(this.path, 'a+', 0o600);
+    let fd = openSync(this.path, 'a+', 0o600);
     let size = fstatSync(fd).size;
+    if (size >= SPOOL_HEADER) {
+      // Left by an earlier run: appended to if whole. A write cut short (a full disk) is cut off;
+      // a file that is not a spool is set aside.
+      const end = wholeRecordsEnd(fd, size);
+      if (end === undefined) {
+        closeSync(fd);
+        renameSync(this.path, `${this.path}.damaged`);
+        fd = openSync(this.path, 'a+', 0o600);
+        size = 0;
+      } else if (end < size) {
+        ftruncateSync(fd, end);
+        size = end;
+      }
+    }
     if (size < SPOOL_HEADER) {
       // New (or a header torn by a full disk): start a new generation.
       ftruncateSync(fd, 0);
@@ -162,6 +176,19 @@ export function readSpool(
   } finally {
     closeSync(fd);
   }
+}
+
+/** The offset after the spool's last whole record, reading only the headers; undefined if `fd` is not a spool. */
+function wholeRecordsEnd(fd: number, size: number): number | undefined {
+  const head = readAt(fd, 0, SPOOL_HEADER);
+  if (head.length < SPOOL_HEADER || head.readUInt32LE(0) !== MAGIC || head.readUInt32LE(4) !== VERSION) return undefined;
+  let at = SPOOL_HEADER;
+  while (at + FIXED <= size) {
+    const len = readAt(fd, at, 4).readUInt32LE(0);
+    if (len < FIXED - 4 || at + 4 + len > size) break;
+    at += 4 + len;
+  }
+  return at;
 }
 
 function readAt(fd: number, position: number, length: number): Buffer {

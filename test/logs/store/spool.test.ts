@@ -2,13 +2,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachLogStore } from '../../../src/logs/store/attach-log-store.js';
 import { LogReader } from '../../../src/logs/store/log-reader.js';
 import { storePath } from '../../../src/logs/store/store-db.js';
-import { readSpool, spoolPath } from '../../../src/logs/store/spool.js';
+import { readSpool, spoolPath, SpoolWriter } from '../../../src/logs/store/spool.js';
+import { ChunkQueue } from '../../../src/logs/store/chunk-queue.js';
 import { parseLogQuery, type LogFilterOptions } from '../../../src/logs/query.js';
 import { FakeSupervisor } from './fake-supervisor.js';
 
@@ -146,6 +147,35 @@ test('SIGKILL while spooling a flood: every line the spool held is read back, in
     reader.close();
   } finally {
     if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a spool cut short by a full disk is cut back to its last whole record; a file that is not a spool is set aside', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'dozen-spool-'));
+  try {
+    const path = spoolPath(dir);
+    // SpoolWriter appends what ChunkQueue laid out (header + data): lay it out the same way.
+    const queue = new ChunkQueue();
+    queue.pushText(1, 'web.1', 'app', 'stdout', 'first');
+    const w = new SpoolWriter(path);
+    w.append(queue.take(false)!);
+    w.close();
+    appendFileSync(path, Buffer.from([200, 0, 0, 0, 1, 2, 3])); // a record cut short
+    queue.pushText(2, 'web.1', 'app', 'stdout', 'second');
+    const w2 = new SpoolWriter(path);
+    w2.append(queue.take(false)!);
+    w2.close();
+    assert.deepEqual(readSpool(path)?.records.map((r) => r.data.toString()), ['first\n', 'second\n']);
+
+    writeFileSync(path, 'not a spool at all, but long enough');
+    queue.pushText(3, 'web.1', 'app', 'stdout', 'third');
+    const w3 = new SpoolWriter(path);
+    w3.append(queue.take(false)!);
+    w3.close();
+    assert.deepEqual(readSpool(path)?.records.map((r) => r.data.toString()), ['third\n']);
+    assert.ok(existsSync(`${path}.damaged`));
+  } finally {
     rmSync(dir, { recursive: true, force: true });
   }
 });

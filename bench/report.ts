@@ -214,7 +214,8 @@ export function renderReport(results: Results, ctx: ReportContext): string {
 const HOW_TO = [
   '## How it is measured',
   '',
-  '- Every manager runs in its default output mode; dozen as `dozen start -f Procfile --can-die <types>`',
+  '- Every manager runs in its default output mode; dozen as installed (`bin/dozen`, the launcher and',
+  '  the bundled CLI) with `start -f Procfile --can-die <types>`',
   '  (so both floods run to the end), foreman as `foreman start`, node-foreman as `nf start`,',
   '  concurrently with `-n`, supervisord in the foreground with each program\'s stdout on its own',
   '  (`stdout_logfile=/dev/stdout`), PM2 as `pm2-runtime` with `autorestart: false`.',

@@ -164,6 +164,9 @@ const report = renderReport(results, {
   machine: [
     `${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB RAM, Linux ${release()}`,
     `Node.js ${process.version}`,
+    ...(process.env.NODE_EXTRA_CA_CERTS
+      ? ['`NODE_EXTRA_CA_CERTS` is set: every `node` started plainly parses that file first (about 85 ms here); `bin/dozen` keeps it out of its own start-up and passes it on to the processes it runs and to its TLS drains']
+      : []),
     `load average before: ${loadBefore}; after: ${loadAfter} (the machine was shared with other work)`,
   ],
   runs: runsDone,

@@ -115,8 +115,8 @@ test('a spool that has grown is moved in by a writer thread once output is quiet
 
 test('SIGKILL while spooling a flood: every line the spool held is read back, in order, none torn or repeated', { timeout: 120_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dozen-spool-crash-'));
-  const child = spawn(process.execPath, [fileURLToPath(new URL('./spool-flood-child.js', import.meta.url))], {
-    env: { ...process.env, DOZEN_SPOOL_FLOOD_DIR: dir },
+  const child = spawn(process.execPath, [fileURLToPath(new URL('./flood-child.js', import.meta.url))], {
+    env: { ...process.env, DOZEN_FLOOD_STORE_DIR: dir, DOZEN_FLOOD_MODE: 'spool' },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

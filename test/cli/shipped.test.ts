@@ -1,10 +1,11 @@
 // The CLI as shipped: bin/dozen (the package's `bin`, a sh launcher) running the bundle that
-// `npm run build` writes to dist/bundle/. The other CLI tests run dist/src/cli/main.js; these
-// prove the shipped path works too: through npm's symlink, the commands, the log store's worker
-// thread inside the bundle, and the launcher's handling of NODE_EXTRA_CA_CERTS.
+// `npm run build` writes to dist/bundle/, through its code-cache loader. The other CLI tests run
+// dist/src/cli/main.js; these prove the shipped path works too: through npm's symlink, the
+// commands, the log store's worker thread inside the bundle, the code cache, and the launcher's
+// handling of NODE_EXTRA_CA_CERTS.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { version } from '../../src/cli/version.js';
@@ -15,10 +16,15 @@ const T = { timeout: 60_000 };
 const launcher = join(repoRoot, 'bin/dozen');
 const INTERNAL = 'DOZEN_LAUNCHER_NODE_EXTRA_CA_CERTS';
 
-after(() => killAllStarted());
+// The code caches go to a folder of this test file's own, not the user's ~/.cache.
+const cacheHome = mkdtempSync(join(tmpdir(), 'dozen-cache-'));
+after(() => {
+  killAllStarted();
+  rmSync(cacheHome, { recursive: true, force: true });
+});
 
 async function dozen(args: string[], opts: Omit<CliOptions, 'input'> = {}, file = launcher): Promise<CliResult> {
-  const running = startProgram(file, args, opts);
+  const running = startProgram(file, args, { ...opts, env: { XDG_CACHE_HOME: cacheHome, ...opts.env } });
   running.child.stdin?.end();
   return running.exited();
 }
@@ -64,7 +70,7 @@ test('start runs the formation, and logs reads its lines back from the store', T
     const run = await dozen(['start', '-d', app.dir, '-p', basePort(), '--no-color', '--no-timestamp']);
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.match(run.stdout, /^web\.1 \| first line\nweb\.1 \| second line$/m);
-    // The lines were written by the store's worker thread, loaded from the bundle.
+    // Two lines stay in the spool; dozen logs reads them from there.
     const logs = await dozen(['logs', '-d', app.dir, '--source', 'app', '--json']);
     assert.equal(logs.code, 0, logs.stderr);
     const texts = logs.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { text: string }).text);
@@ -139,3 +145,54 @@ test('an unreadable NODE_EXTRA_CA_CERTS: the drain says it ignores the file, in 
   }
 });
 
+
+test("the store's writer thread runs from the bundle: a spool that grew is moved into the database once output is quiet", T, async () => {
+  // ~340 KB of lines (the spool is moved in from 256 KiB on), then a quiet second and more.
+  const app = await tempApp({ Procfile: 'web: seq 1 60000; sleep 2.5\n' });
+  try {
+    const run = await dozen(['start', '-d', app.dir, '-p', basePort(), '--no-color']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.ok(existsSync(app.path('.dozen/logs.db')), 'the writer thread created the database');
+    assert.ok(!existsSync(app.path('.dozen/logs.spool')), 'and moved the spool into it');
+    const logs = await dozen(['logs', '-d', app.dir, '--source', 'app', '-n', '2', '--json']);
+    assert.equal(logs.code, 0, logs.stderr);
+    assert.deepEqual(logs.stdout.trimEnd().split('\n').map((l) => (JSON.parse(l) as { text: string }).text), ['59999', '60000']);
+  } finally {
+    await app.cleanup();
+  }
+});
+
+test('the code cache: written on the first run (0600 in a 0700 folder), used by the next, replaced when damaged', T, async () => {
+  const home = mkdtempSync(join(tmpdir(), 'dozen-cache-'));
+  const env = { XDG_CACHE_HOME: home };
+  const folder = join(home, 'dozen');
+  const caches = () => (existsSync(folder) ? readdirSync(folder).filter((f) => f.endsWith('.v8cache')) : []);
+  try {
+    const first = await dozen(['--version'], { env });
+    assert.equal(first.stdout, `${version}\n`, first.stderr);
+    const [file] = caches();
+    assert.ok(file !== undefined && /-cli-v\d+\.\d+\.\d+-\w+\.v8cache$/.test(file), String(caches()));
+    assert.equal(statSync(folder).mode & 0o777, 0o700);
+    const path = join(folder, file);
+    assert.equal(statSync(path).mode & 0o777, 0o600);
+    const written = statSync(path).mtimeMs;
+    // A cache V8 accepts is used as it is, not written again.
+    const second = await dozen(['--version'], { env });
+    assert.equal(second.stdout, `${version}\n`, second.stderr);
+    assert.equal(statSync(path).mtimeMs, written);
+    // A damaged cache (V8 does not check one, and can crash on it) is never given to V8: the run
+    // compiles from source and writes a good cache back.
+    // Its headers kept (ours and V8's), the compiled code zeroed: V8 alone would run it and crash.
+    const good = readFileSync(path);
+    writeFileSync(path, Buffer.concat([good.subarray(0, 96), Buffer.alloc(good.length - 96)]));
+    const damaged = await dozen(['--version'], { env });
+    assert.equal(damaged.code, 0, damaged.stderr);
+    assert.equal(damaged.stdout, `${version}\n`);
+    assert.notEqual(statSync(path).mtimeMs, written);
+    const again = await dozen(['--version'], { env });
+    assert.equal(again.stdout, `${version}\n`, again.stderr);
+    assert.deepEqual(caches(), [file], 'no temporary file left behind');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+});

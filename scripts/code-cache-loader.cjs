@@ -1,0 +1,54 @@
+// dozen's entry as shipped (bin/dozen runs it). It runs main.js, the CLI bundled as one CommonJS
+// file, compiled from V8's code cache instead of from source when it can: compiling the CLI costs
+// about 45 ms at every start, loading a cache about 5. A cache is valid for one build of main.js
+// (BUILD, a hash of it, filled in by scripts/bundle.mjs: V8 itself only checks the source's
+// length) and one Node (version, arch); V8 rejects one made under other flags. Caches live in the
+// user's cache folder ($XDG_CACHE_HOME/dozen or ~/.cache/dozen: 0700, files 0600), one for `dozen start` and one for the other commands,
+// since a cache holds what the run that wrote it had compiled. A run that finds none, or one V8
+// rejects, compiles from source and writes a new one at exit (atomically: a temporary file, then
+// a rename). Without a writable cache folder every run simply compiles from source.
+'use strict';
+const fs = require('node:fs');
+const os = require('node:os');
+const path = require('node:path');
+const vm = require('node:vm');
+const Module = require('node:module');
+
+const BUILD = '__BUILD__';
+const file = path.join(__dirname, 'main.js');
+const dir = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'dozen');
+const kind = process.argv.slice(2).find((a) => !a.startsWith('-')) === 'start' ? 'start' : 'cli';
+const cacheFile = path.join(dir, `${BUILD}-${kind}-${process.version}-${process.arch}.v8cache`);
+
+// V8 does not check a cache's contents (a damaged one can crash it), so each file starts with the
+// SHA-256 of the rest, checked before V8 sees it. dozen start loads node:crypto anyway.
+const DIGEST = 32;
+const digest = (data) => require('node:crypto').createHash('sha256').update(data).digest();
+let cachedData;
+try {
+  const file = fs.readFileSync(cacheFile);
+  const data = file.subarray(DIGEST);
+  if (file.length > DIGEST && digest(data).equals(file.subarray(0, DIGEST))) cachedData = data;
+} catch {
+  // no cache yet: compile from source, write one at exit
+}
+const source = fs.readFileSync(file, 'utf8');
+const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+if (cachedData === undefined || script.cachedDataRejected) {
+  process.once('exit', () => {
+    const tmp = `${cacheFile}.${process.pid}.tmp`;
+    try {
+      fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+      const data = script.createCachedData();
+      fs.writeFileSync(tmp, Buffer.concat([digest(data), data]), { mode: 0o600 });
+      fs.renameSync(tmp, cacheFile);
+    } catch {
+      fs.rmSync(tmp, { force: true }); // not writable: the next run compiles from source again
+    }
+  });
+}
+const mod = new Module(file, module);
+mod.filename = file;
+mod.paths = Module._nodeModulePaths(__dirname);
+process.argv[1] = file; // main.js runs the CLI when it is process.argv[1]
+script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, __dirname);

@@ -13,7 +13,7 @@ import { DozenError } from '../../errors.js';
 import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
 import { instanceTag, openEmptyStore, openStoreForReading, openStoreForWriting, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
 import { chunkText, splitLines, StoreWriter } from './store-writer.js';
-import { readSpool, spoolPath } from './spool.js';
+import { readSpool, spoolGeneration, spoolPath } from './spool.js';
 import { DEFAULT_RETENTION } from './retention.js';
 import { typeOfInstance, type ChunkRow, type StoredLine } from './stored-line.js';
 
@@ -49,7 +49,7 @@ export class LogReader {
   static open(stateDir: string): LogReader | undefined {
     const path = storePath(stateDir);
     let db = openStoreForReading(path);
-    if (!db && readSpool(spoolPath(stateDir))) {
+    if (!db && spoolGeneration(spoolPath(stateDir)) !== undefined) {
       // Only spooled lines so far: the store is created and they are moved in (or, where it
       // cannot be created, they are read from the spool over an empty store in memory).
       let writeDb: Db;

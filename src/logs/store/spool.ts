@@ -141,7 +141,7 @@ export function readSpool(
     if (size < SPOOL_HEADER) return undefined;
     const head = Buffer.alloc(SPOOL_HEADER);
     readSync(fd, head, 0, SPOOL_HEADER, 0);
-    if (head.readUInt32LE(0) !== MAGIC || head.readUInt32LE(4) !== VERSION) return undefined;
+    if (!isSpoolHeader(head)) return undefined;
     const gen = head.readDoubleLE(8);
     const start = Math.max(from, SPOOL_HEADER);
     if (start >= size) return { gen, records: [], end: start, size };
@@ -178,10 +178,19 @@ export function readSpool(
   }
 }
 
+/** The generation of the spool at `path` (its header only is read); undefined when there is none. */
+export function spoolGeneration(path: string): number | undefined {
+  return readSpool(path, Number.MAX_SAFE_INTEGER)?.gen;
+}
+
+function isSpoolHeader(head: Buffer): boolean {
+  return head.length >= SPOOL_HEADER && head.readUInt32LE(0) === MAGIC && head.readUInt32LE(4) === VERSION;
+}
+
 /** The offset after the spool's last whole record, reading only the headers; undefined if `fd` is not a spool. */
 function wholeRecordsEnd(fd: number, size: number): number | undefined {
   const head = readAt(fd, 0, SPOOL_HEADER);
-  if (head.length < SPOOL_HEADER || head.readUInt32LE(0) !== MAGIC || head.readUInt32LE(4) !== VERSION) return undefined;
+  if (!isSpoolHeader(head)) return undefined;
   let at = SPOOL_HEADER;
   while (at + FIXED <= size) {
     const len = readAt(fd, at, 4).readUInt32LE(0);

@@ -3,7 +3,7 @@
 // worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
 import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
-import { readSpool, SPOOL_HEADER } from './spool.js';
+import { readSpool, SPOOL_HEADER, spoolGeneration } from './spool.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
 import { typeOfInstance, type ChunkRow, type LogSource } from './stored-line.js';
 
@@ -139,12 +139,12 @@ export class StoreWriter {
       this.db.transaction(() => {
         const gen = this.getMeta.get('spool_gen') as number;
         const offset = this.getMeta.get('spool_offset') as number;
-        const head = readSpool(path, Number.MAX_SAFE_INTEGER);
-        if (!head) return;
+        const headGen = spoolGeneration(path);
+        if (headGen === undefined) return;
         found = true;
-        const from = head.gen === gen ? offset : SPOOL_HEADER;
+        const from = headGen === gen ? offset : SPOOL_HEADER;
         const spool = readSpool(path, from, sliceBytes);
-        if (!spool || spool.gen !== head.gen) return;
+        if (!spool || spool.gen !== headGen) return;
         const out = this.insertChunks(
           spool.records.map((r) => ({ tsUs: r.tsUs, instance: r.instance, source: r.source, stream: r.stream, text: chunkText(r.data, 0, r.data.length) })),
         );

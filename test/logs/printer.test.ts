@@ -10,13 +10,22 @@ const AT = new Date(2026, 10, 28, 9, 5, 3).getTime();
 class Sink extends Writable {
   readonly chunks: Buffer[] = [];
   maxBuffered = 0;
-  constructor(opts: { slow?: boolean; highWaterMark?: number; failAfter?: number } = {}) {
+  /** slow: each write takes 1 ms; hold: no write completes until release(). */
+  constructor(opts: { slow?: boolean; hold?: boolean; highWaterMark?: number; failAfter?: number } = {}) {
     super({ highWaterMark: opts.highWaterMark ?? 16384 });
     this.slow = opts.slow ?? false;
+    this.holding = opts.hold ?? false;
     this.failAfter = opts.failAfter ?? Infinity;
   }
   private readonly slow: boolean;
   private readonly failAfter: number;
+  private holding: boolean;
+  private held: Array<() => void> = [];
+  /** Completes the held writes, and every later one at once. */
+  release(): void {
+    this.holding = false;
+    for (const cb of this.held.splice(0)) cb();
+  }
   override _write(chunk: Buffer, _enc: BufferEncoding, cb: (err?: Error | null) => void): void {
     this.maxBuffered = Math.max(this.maxBuffered, this.writableLength);
     if (chunk.length === 0) return cb(); // close()'s flush marker
@@ -26,7 +35,8 @@ class Sink extends Writable {
       return;
     }
     this.chunks.push(Buffer.from(chunk));
-    if (this.slow) setTimeout(() => cb(), 1);
+    if (this.holding) this.held.push(() => cb());
+    else if (this.slow) setTimeout(() => cb(), 1);
     else cb();
   }
   text(): string {
@@ -203,7 +213,8 @@ test('backpressure: a slow stdout pauses and resumes the supervisor; nothing los
 });
 
 test('a failing stdout (EPIPE) resumes the children, reports once, and drops later output', { timeout: 10_000 }, async () => {
-  const sink = new Sink({ slow: true, highWaterMark: 64, failAfter: 2 });
+  // The first write is held, so stdout stays full for all five reads, however slow the machine.
+  const sink = new Sink({ hold: true, highWaterMark: 64, failAfter: 2 });
   const errors: Error[] = [];
   const { printer, handle } = setup({ timestamps: false, onError: (e) => errors.push(e) }, sink);
   for (let i = 0; i < 5; i++) {
@@ -211,6 +222,7 @@ test('a failing stdout (EPIPE) resumes the children, reports once, and drops lat
     await nextTurn();
   }
   assert.equal(handle.pauses, 1);
+  sink.release(); // the second write goes through, the third fails with EPIPE
   await handle.whenResumed();
   printer.onEvent(output('web.1', 'dropped\n'));
   await printer.close();

@@ -1,5 +1,5 @@
 // Time, injectable: the supervisor reads the time and arms timers only through a Clock, so driver
-// tests run on a manual clock. The timer half matches logs/line-splitter.ts's SplitterTimers.
+// tests run on a manual clock. The timer half matches platform/line-splitter.ts's SplitterTimers.
 
 export interface Clock {
   now(): number;

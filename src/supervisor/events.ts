@@ -1,15 +1,9 @@
 // The one stream of typed events out of the supervisor. logs/, control/ and web/ subscribe to it;
 // the supervisor imports none of them.
 
-export type StreamName = 'stdout' | 'stderr';
+import type { ExitOutcome, StreamName } from '../platform/spawner.js';
 
-/** Why a child is no longer running: failure as data, never an exception. */
-export type ExitOutcome =
-  | { reason: 'exit-code'; code: number }
-  | { reason: 'signal'; signal: NodeJS.Signals }
-  | { reason: 'spawn-error'; message: string; errno?: string }
-  /** dozen had to SIGKILL it after the stop timeout. */
-  | { reason: 'killed' };
+export type { ExitOutcome, StreamName };
 
 export type SupervisorEvent =
   | { type: 'spawned'; at: number; instance: string; pid: number; port: number | undefined }

@@ -12,7 +12,7 @@ import { signalGroup } from '../platform/signals.js';
 import { startWatchdog, type Watchdog } from '../platform/watchdog.js';
 import type { ExitOutcome, SupervisorEvent } from './events.js';
 import { afterFinalExit } from './formation-rule.js';
-import { groupSpawner } from './group-spawner.js';
+import { groupSpawner } from '../platform/group-spawner.js';
 import { GroupReaper, type GroupOps } from './group-reaper.js';
 import type { InstanceStatus, SupervisorHandle } from './handle.js';
 import { hasChild, newInstance, transition, type Effect, type Input, type Instance, type TimerName } from './instance-machine.js';
@@ -20,7 +20,7 @@ import { messageFor } from './messages.js';
 import { describeOutcome, exitCodeOf, isSuccess } from './outcome.js';
 import { PortWatch } from './port-watch.js';
 import type { RestartMode } from './restart-policy.js';
-import type { SpawnedChild, Spawner } from './spawner.js';
+import type { SpawnedChild, Spawner } from '../platform/spawner.js';
 
 export interface SupervisorOptions {
   /** The formation, in order. */

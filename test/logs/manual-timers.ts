@@ -1,6 +1,6 @@
 // A manual clock for timer-driven code: nothing fires until the test calls advance(). The timer
 // queue is the supervisor tests' ManualClock; this adds setImmediate for the line splitter.
-import type { SplitterTimers } from '../../src/logs/line-splitter.js';
+import type { SplitterTimers } from '../../src/platform/line-splitter.js';
 import { ManualClock } from '../supervisor/manual-clock.js';
 
 export class ManualTimers extends ManualClock implements SplitterTimers {

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { Writable } from 'node:stream';
-import { LineSplitter } from '../../src/logs/line-splitter.js';
+import { LineSplitter } from '../../src/platform/line-splitter.js';
 import { createPrinter } from '../../src/logs/printer.js';
 
 const LINES = 20_000;

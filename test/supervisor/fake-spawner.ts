@@ -3,7 +3,7 @@
 // manual clock, as a real exit arrives after the signal call returns.
 import type { ExitOutcome, StreamName } from '../../src/supervisor/events.js';
 import type { GroupOps } from '../../src/supervisor/group-reaper.js';
-import type { SpawnRequest, Spawner } from '../../src/supervisor/spawner.js';
+import type { SpawnRequest, Spawner } from '../../src/platform/spawner.js';
 import type { ManualClock } from './manual-clock.js';
 
 /** How a fake child reacts to a signal: die of it, ignore it, or exit 0 after `ms`. */

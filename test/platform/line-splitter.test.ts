@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { LineSplitter, utf8SafeEnd } from '../../src/logs/line-splitter.js';
-import { ManualTimers } from './manual-timers.js';
+import { LineSplitter, utf8SafeEnd } from '../../src/platform/line-splitter.js';
+import { ManualTimers } from '../logs/manual-timers.js';
 
 interface Chunk {
   text: string;

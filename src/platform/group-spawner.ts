@@ -6,11 +6,10 @@
 // the exit once both pipes closed, or EXIT_GRACE_MS after the exit when a background process
 // still holds them open; then any pending partial line is flushed first, so "web.1 exited"
 // follows the last line web.1 wrote.
-import { LineSplitter } from '../logs/line-splitter.js';
-import { execCommand } from '../platform/exec-command.js';
-import { spawnGroup } from '../platform/spawn-group.js';
-import type { ExitOutcome, StreamName } from './events.js';
-import type { SpawnedChild, SpawnRequest, Spawner } from './spawner.js';
+import { LineSplitter } from './line-splitter.js';
+import { execCommand } from './exec-command.js';
+import { spawnGroup } from './spawn-group.js';
+import type { ExitOutcome, SpawnedChild, SpawnRequest, Spawner, StreamName } from './spawner.js';
 
 const EXIT_GRACE_MS = 200;
 

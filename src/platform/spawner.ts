@@ -1,7 +1,16 @@
 // How the supervisor starts a child: an injected Spawner. The real one runs `sh -c` in its own
 // process group and splits its output into complete lines; tests pass a fake.
 import type { ProcessSpec } from '../formation/types.js';
-import type { ExitOutcome, StreamName } from './events.js';
+
+export type StreamName = 'stdout' | 'stderr';
+
+/** Why a child is no longer running: failure as data, never an exception. */
+export type ExitOutcome =
+  | { reason: 'exit-code'; code: number }
+  | { reason: 'signal'; signal: NodeJS.Signals }
+  | { reason: 'spawn-error'; message: string; errno?: string }
+  /** dozen had to SIGKILL it after the stop timeout. */
+  | { reason: 'killed' };
 
 export interface SpawnRequest {
   spec: ProcessSpec;

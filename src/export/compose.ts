@@ -28,9 +28,9 @@ export function renderCompose(instances: readonly ProcessSpec[], ctx: ExportCont
   const secret = shellLines.length > 0 ? `${app}-env` : undefined;
 
   const services: Record<string, unknown> = {};
-  const releaseName = ctx.release ? 'release' : undefined;
-  if (ctx.release) {
-    services.release = service(ctx.release, 'release', ctx, { secret, hasEnvFile: envFileLines.length > 0 });
+  const releaseName = ctx.releasePhase ? 'release' : undefined;
+  if (ctx.releasePhase) {
+    services.release = service(ctx.releasePhase, 'release', ctx, { secret, hasEnvFile: envFileLines.length > 0 });
   }
   for (const [type, { count, first }] of countsByType(instances)) {
     services[typeName(ctx.typeNames, type)] = service(first, type, ctx, {

@@ -26,8 +26,8 @@ export function renderKubernetes(instances: readonly ProcessSpec[], ctx: ExportC
   const app = ctx.app;
   const secretName = `${app}-config`;
   const files: ExportFile[] = [{ path: `${app}-secret.yaml`, content: yamlDocs([secret(secretName, ctx)]), secret: true }];
-  if (ctx.release) {
-    files.push({ path: `${app}-release.yaml`, content: yamlDocs([releaseJob(ctx.release, ctx.image, secretName, ctx)]) });
+  if (ctx.releasePhase) {
+    files.push({ path: `${app}-release.yaml`, content: yamlDocs([releaseJob(ctx.releasePhase, ctx.image, secretName, ctx)]) });
   }
   const docs: object[] = [];
   for (const [type, { count, first }] of countsByType(instances)) {

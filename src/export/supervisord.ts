@@ -24,8 +24,8 @@ export function renderSupervisord(instances: readonly ProcessSpec[], ctx: Export
   const programs = instances.map((spec) => ({ spec, name: `${app}-${typeName(ctx.typeNames, spec.type)}-${spec.index}` }));
 
   const sections = programs.map(({ spec, name }) => program(name, runArgs(spec, ctx), ctx));
-  const releaseNote = ctx.release
-    ? `; Release phase: run it once, as the app's user, before starting or updating the group:\n;   /bin/sh ${ctx.outDir}/${app}.run ${runArgs(ctx.release, ctx)}\n`
+  const releaseNote = ctx.releasePhase
+    ? `; Release phase: run it once, as the app's user, before starting or updating the group:\n;   /bin/sh ${ctx.outDir}/${app}.run ${runArgs(ctx.releasePhase, ctx)}\n`
     : '';
   const conf = `${header(FORMAT, ';')}${releaseNote}
 [group:${app}]
@@ -69,7 +69,7 @@ function runArgs(spec: ProcessSpec, ctx: ExportContext): string {
 
 function runScript(instances: readonly ProcessSpec[], ctx: ExportContext): string {
   const byType = [...countsByType(instances).values()].map((c) => c.first);
-  const all = ctx.release ? [...byType, ctx.release] : byType;
+  const all = ctx.releasePhase ? [...byType, ctx.releasePhase] : byType;
   const cases = all.map((spec) => `  ${shellQuote(spec.type)}) exec /bin/sh -c ${shellQuote(spec.command)} ;;\n`).join('');
   return `#!/bin/sh
 ${header(FORMAT)}# Runs one process of ${ctx.app}: ${ctx.app}.run TYPE [NAME=VALUE...]

@@ -16,7 +16,7 @@ export function renderSystemd(instances: readonly ProcessSpec[], ctx: ExportCont
   requireShellNames(FORMAT, [...Object.keys(ctx.config), ...instances.flatMap((s) => Object.keys(s.env))]);
   const app = ctx.app;
   const files: ExportFile[] = [];
-  const release = ctx.release && { unit: `${app}-release.service`, spec: ctx.release };
+  const release = ctx.releasePhase && { unit: `${app}-release.service`, spec: ctx.releasePhase };
 
   files.push({ path: `${app}.env`, content: envFile(Object.entries(ctx.config)), secret: true });
 

@@ -28,7 +28,7 @@ export interface ExportContext {
   /** Container image (kubernetes, compose). */
   image: string | undefined;
   /** The Procfile's release phase, when it has one. */
-  release: ProcessSpec | undefined;
+  releasePhase: ProcessSpec | undefined;
   /** The app's config as the processes see it, without the per-instance PORT, PS and DYNO. */
   config: Record<string, string>;
   /** Base port of the formation (the first web instance's PORT). */

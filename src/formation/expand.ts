@@ -29,7 +29,7 @@ export interface Expansion {
   /** In Procfile order, then by instance number. */
   instances: ProcessSpec[];
   /** The Procfile's `release` entry, whenever there is one; whether to run it is the caller's call. */
-  release: ProcessSpec | undefined;
+  releasePhase: ProcessSpec | undefined;
 }
 
 export function expandFormation(input: ExpandInput): Expansion {
@@ -60,7 +60,7 @@ export function expandFormation(input: ExpandInput): Expansion {
   // Heroku names release dynos `release.<n>`; DYNO keeps that `<type>.<n>` shape so apps that
   // parse it work, while PS and the log prefix say plain `release`. No PORT: it serves nothing.
   const releaseEntry = entries.find((e) => e.name === RELEASE_TYPE);
-  const release: ProcessSpec | undefined = releaseEntry && {
+  const releasePhase: ProcessSpec | undefined = releaseEntry && {
     name: RELEASE_TYPE,
     type: RELEASE_TYPE,
     index: 1,
@@ -69,7 +69,7 @@ export function expandFormation(input: ExpandInput): Expansion {
     env: { ...env, PS: RELEASE_TYPE, DYNO: `${RELEASE_TYPE}.1` },
     cwd,
   };
-  return { instances, release };
+  return { instances, releasePhase };
 }
 
 /** The set of types picked on the command line, checked against the Procfile; undefined = all. */

@@ -23,4 +23,6 @@ export interface ProcessSpec {
   env: Record<string, string>;
   /** Absolute app root: the working directory. */
   cwd: string;
+  /** The numbered release the instance runs (`v4`); undefined for a working tree. */
+  release?: string;
 }

@@ -26,7 +26,7 @@ export interface SupervisorOptions {
   /** The formation, in order. */
   specs: ProcessSpec[];
   /** Run once to completion before the formation; a failure aborts with its exit code. */
-  release?: ProcessSpec | undefined;
+  releasePhase?: ProcessSpec | undefined;
   /** What to do when an instance exits on its own (default `never`: the formation stops). */
   restart?: RestartMode;
   /** Process types that may exit without stopping the others. */
@@ -96,7 +96,7 @@ function realGroups(): GroupOps {
 
 class FormationDriver implements Supervisor {
   private readonly slots = new Map<string, Slot>();
-  private release: Slot | undefined;
+  private releasePhase: Slot | undefined;
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
   private readonly waiters = new Set<Waiter>();
   private readonly clock: Clock;
@@ -150,12 +150,12 @@ class FormationDriver implements Supervisor {
     if (this.phase !== 'idle') return this.finished;
     // The watchdog comes first: no child may exist that it does not know about.
     if (this.watchdog === undefined) this.watchdog = startWatchdog();
-    const release = this.opts.release;
-    if (release) {
+    const releasePhase = this.opts.releasePhase;
+    if (releasePhase) {
       this.phase = 'release';
-      this.release = this.newSlot({ ...release, name: 'release' }, true);
+      this.releasePhase = this.newSlot({ ...releasePhase, name: 'release' }, true);
       this.say('info', 'running the release phase');
-      this.dispatch(this.release, { type: 'start' });
+      this.dispatch(this.releasePhase, { type: 'start' });
     } else {
       this.startFormation();
     }
@@ -523,7 +523,7 @@ class FormationDriver implements Supervisor {
 
   private allSlots(): Slot[] {
     const all = [...this.slots.values()];
-    return this.release ? [this.release, ...all] : all;
+    return this.releasePhase ? [this.releasePhase, ...all] : all;
   }
 
   /** Formation order: by type (Procfile order), then instance number. */

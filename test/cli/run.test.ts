@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { realpath } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { looksLikeShell, runEnvironment, runTarget, SHELL } from '../../src/cli/commands/run.js';
-import type { LoadedApp } from '../../src/cli/load-app.js';
+import type { LoadedApp } from '../../src/app/load-app.js';
 import { hasProgram, isAlive, killAllStarted, runCli, startCli, startCliInPty, tempApp, type Running } from './helpers.js';
 
 const T = { timeout: 30_000 };

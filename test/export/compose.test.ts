@@ -52,7 +52,7 @@ test('compose: docker-compose accepts the file and resolves exactly the config',
     const fromShell = shellFileValues(join(dir, `${ctx.app}.env.sh`));
     const config = hostileConfig();
 
-    const specs = [...instances, ...(ctx.release ? [ctx.release] : [])];
+    const specs = [...instances, ...(ctx.releasePhase ? [ctx.releasePhase] : [])];
     for (const spec of specs) {
       const name = spec.type === 'release' ? 'release' : (ctx.typeNames.get(spec.type) ?? '');
       const service = resolved.services[name];

@@ -99,7 +99,7 @@ export function hostileFixture(overrides: Partial<ExportContext> = {}): Fixture 
   if (errors.length > 0) throw new Error(`fixture Procfile does not parse: ${JSON.stringify(errors)}`);
   const config = hostileConfig();
   const root = '/srv/hostile app';
-  const { instances, release } = expandFormation({
+  const { instances, releasePhase } = expandFormation({
     entries: procfile.entries,
     formation: new Map([['web', 2], ['worker', 1], ['Odd_Type', 1]]),
     basePort: 5000,
@@ -115,7 +115,7 @@ export function hostileFixture(overrides: Partial<ExportContext> = {}): Fixture 
     timeoutSec: 7,
     user: 'deploy',
     image: 'registry.example/hostile:1.0',
-    release,
+    releasePhase,
     config,
     basePort: 5000,
     ...overrides,

@@ -47,7 +47,7 @@ test('golden: a value never leaks outside the files meant to hold it', () => {
 });
 
 test('without a release phase no file refers to one', () => {
-  const { instances, ctx } = hostileFixture({ release: undefined });
+  const { instances, ctx } = hostileFixture({ releasePhase: undefined });
   for (const format of FORMATS) {
     for (const f of exporterFor(format)(instances, ctx)) {
       assert.ok(!/release/i.test(f.content), `${format}/${f.path} mentions a release`);

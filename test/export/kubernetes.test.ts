@@ -95,7 +95,7 @@ test('kubernetes: the Secret holds exactly the config; Deployments, Service and 
   assert.deepEqual(service?.spec.selector, { app: ctx.app, 'process-type': 'web' });
   const [job] = docs.get('hostile-app-release.yaml') ?? [];
   assert.equal(job?.spec.template.spec.restartPolicy, 'Never');
-  assert.equal(job?.spec.template.spec.containers[0].command[2].replace(/\$\$/g, '$'), execCommand(ctx.release?.command ?? ''));
+  assert.equal(job?.spec.template.spec.containers[0].command[2].replace(/\$\$/g, '$'), execCommand(ctx.releasePhase?.command ?? ''));
 });
 
 test('kubernetes: no --image is a clear usage error', () => {

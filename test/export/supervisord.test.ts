@@ -44,7 +44,7 @@ function helloApp(basePort: number, marker: string): { instances: ProcessSpec[];
   const procfile = parseProcfile(readFileSync(join(HELLO, 'Procfile'), 'utf8'), 'Procfile');
   const dotenv = loadEnv([{ path: '.env', text: readFileSync(join(HELLO, '.env'), 'utf8') }], {}, { override: false, expand: true, lenient: false });
   const config = { ...Object.fromEntries(dotenv.vars.map((v) => [v.key, v.value])), ...hostileConfig(), DOZEN_TEST_MARKER: marker };
-  const { instances, release } = expandFormation({
+  const { instances, releasePhase } = expandFormation({
     entries: procfile.entries,
     formation: new Map([['web', 2], ['worker', 1]]),
     basePort,
@@ -54,7 +54,7 @@ function helloApp(basePort: number, marker: string): { instances: ProcessSpec[];
   const dir = tempDir('supervisord');
   dirs.push(dir);
   const names = exportNames('hello', ['web', 'worker']);
-  const ctx: ExportContext = { ...names, root: HELLO, outDir: join(dir, 'conf.d'), timeoutSec: 5, user: undefined, image: undefined, release, config, basePort };
+  const ctx: ExportContext = { ...names, root: HELLO, outDir: join(dir, 'conf.d'), timeoutSec: 5, user: undefined, image: undefined, releasePhase, config, basePort };
   return { instances, ctx, dir };
 }
 

@@ -38,7 +38,7 @@ test('systemd: each instance reads back exactly its dozen environment', () => {
       const execStart = /^ExecStart=(.*)$/m.exec(unit)?.[1] ?? '';
       assert.deepEqual(readExecStart(execStart), ['/bin/sh', '-c', spec.command], spec.name);
     }
-    const release = fixture.ctx.release;
+    const release = fixture.ctx.releasePhase;
     assert.ok(release);
     const own = readEnvironmentFile(readFileSync(join(dir, `${app}-release.env`), 'utf8'));
     assert.deepEqual({ ...config, ...own }, release.env);

@@ -53,7 +53,7 @@ describe('expandFormation: specs', () => {
   });
 
   test('release: one spec, no PORT, PS=release, DYNO=release.1', () => {
-    const { release, instances } = expand(['release', 'web'], undefined, { env: { FOO: 'bar' } });
+    const { releasePhase: release, instances } = expand(['release', 'web'], undefined, { env: { FOO: 'bar' } });
     assert.deepEqual(release, {
       name: 'release',
       type: 'release',
@@ -67,12 +67,12 @@ describe('expandFormation: specs', () => {
   });
 
   test('no release entry: release is undefined', () => {
-    assert.equal(expand(['web']).release, undefined);
+    assert.equal(expand(['web']).releasePhase, undefined);
   });
 
   test('release is returned even when the formation or selection runs nothing', () => {
-    assert.equal(expand(['release', 'web'], 'all=0').release?.name, 'release');
-    assert.equal(expand(['release', 'web', 'worker'], undefined, { only: ['worker'] }).release?.name, 'release');
+    assert.equal(expand(['release', 'web'], 'all=0').releasePhase?.name, 'release');
+    assert.equal(expand(['release', 'web', 'worker'], undefined, { only: ['worker'] }).releasePhase?.name, 'release');
   });
 
   test('a type missing from a hand-built formation runs 0 times', () => {

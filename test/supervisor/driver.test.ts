@@ -158,7 +158,7 @@ test('can-die: those types exit alone; with none left dozen exits with the first
 });
 
 test('release runs first; the formation starts only after it succeeds', async () => {
-  const r = await rig([spec('web.1', 5000)], { release: spec('release') });
+  const r = await rig([spec('web.1', 5000)], { releasePhase: spec('release') });
   assert.deepEqual(r.world.children.map((c) => c.name), ['release']);
   r.world.last('release').print('migrating\n');
   r.world.last('release').exit({ reason: 'exit-code', code: 0 });
@@ -172,7 +172,7 @@ test('release runs first; the formation starts only after it succeeds', async ()
 });
 
 test('a failing release aborts with its exit code and starts nothing', async () => {
-  const r = await rig([spec('web.1', 5000)], { release: spec('release') });
+  const r = await rig([spec('web.1', 5000)], { releasePhase: spec('release') });
   r.world.last('release').exit({ reason: 'exit-code', code: 9 });
   r.clock.advance(10);
   assert.equal(await r.running, 9);
@@ -181,7 +181,7 @@ test('a failing release aborts with its exit code and starts nothing', async () 
 });
 
 test('a signal during the release stops it and starts nothing', async () => {
-  const r = await rig([spec('web.1', 5000)], { release: spec('release'), timeoutMs: 1_000 });
+  const r = await rig([spec('web.1', 5000)], { releasePhase: spec('release'), timeoutMs: 1_000 });
   r.world.last('release').reactions.SIGTERM = { type: 'ignore' };
   void r.sup.shutdown('received SIGINT', 130);
   r.clock.advance(1_000);

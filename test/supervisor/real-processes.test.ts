@@ -103,13 +103,13 @@ test('exit code: the first process to exit stops the formation with its code', {
 });
 
 test('release runs first, its output tagged release; a failing release aborts with its code', { timeout: 30_000 }, async () => {
-  const ok = start([spec('web.1', 'echo web-started; exit 0')], { release: spec('release', 'echo migrating; sleep 0.2; echo migrated') });
+  const ok = start([spec('web.1', 'echo web-started; exit 0')], { releasePhase: spec('release', 'echo migrating; sleep 0.2; echo migrated') });
   assert.equal(await exitOf(ok), 0);
   assert.equal(ok.log.output('release'), 'migrating\nmigrated\n');
   const order = ok.log.events.flatMap((e) => (e.type === 'spawned' ? [e.instance] : e.type === 'exited' ? [`${e.instance} exited`] : []));
   assert.deepEqual(order.slice(0, 3), ['release', 'release exited', 'web.1']);
 
-  const bad = start([spec('web.1', 'echo should-not-run')], { release: spec('release', 'echo failing >&2; exit 4') });
+  const bad = start([spec('web.1', 'echo should-not-run')], { releasePhase: spec('release', 'echo failing >&2; exit 4') });
   assert.equal(await exitOf(bad), 4);
   assert.equal(bad.log.output('web.1'), '');
   assert.equal(bad.log.output('release'), 'failing\n');

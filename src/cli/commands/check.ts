@@ -2,7 +2,9 @@
 // Never prints config values: its output is safe to paste into a bug report.
 import type { Command } from 'commander';
 import { RELEASE_TYPE } from '../../procfile/types.js';
-import { loadApp, planInstances, shown, type LoadedApp, type Plan } from '../load-app.js';
+import type { LoadedApp } from '../../app/load-app.js';
+import { planInstances, type Plan } from '../../app/plan.js';
+import { loadAppFromCli, shown } from '../app-source.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { oneLine, printJson, printLines, printWarnings, table } from '../print.js';
 
@@ -26,7 +28,7 @@ export function register(program: Command): void {
   addAppOptions(cmd);
   addFormationOptions(cmd);
   cmd.action((types: string[], opts: CheckOptions) => {
-    const app = loadApp(opts);
+    const app = loadAppFromCli(opts);
     const plan = planInstances(app, { formation: opts.formation, port: opts.port, types });
     if (opts.json) {
       printJson(checkReport(app, plan));

@@ -3,7 +3,7 @@
 import type { Command } from 'commander';
 import type { EnvVar } from '../../env/types.js';
 import { shellExport, shellQuote } from '../../env/shell-quote.js';
-import { loadApp } from '../load-app.js';
+import { loadAppFromCli } from '../app-source.js';
 import { flag, addAppOptions, type AppCliOptions } from '../options.js';
 import { oneLine, printJson, printLines, printWarnings } from '../print.js';
 
@@ -22,7 +22,7 @@ export function register(program: Command): void {
     .addOption(flag('--explain', 'show where each value comes from (.env:3, inherited)', false));
   addAppOptions(cmd);
   cmd.action((opts: EnvCommandOptions) => {
-    const app = loadApp(opts, process.env, { procfileOptional: true });
+    const app = loadAppFromCli(opts, { procfileOptional: true });
     const vars = app.env.vars;
     printWarnings(app.warnings);
     if (opts.json) {

@@ -7,7 +7,8 @@ import { exportNames } from '../../export/names.js';
 import { exporterFor, FORMATS } from '../../export/render.js';
 import type { ExportContext } from '../../export/types.js';
 import { writeExport } from '../../export/write-files.js';
-import { loadApp, planInstances, processTypes, shown } from '../load-app.js';
+import { planInstances, processTypes } from '../../app/plan.js';
+import { loadAppFromCli, shown } from '../app-source.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { printLines, printWarnings } from '../print.js';
 
@@ -34,7 +35,7 @@ export function register(program: Command): void {
   addFormationOptions(cmd);
   cmd.action((format: string, dir: string, opts: ExportOptions) => {
     const exporter = exporterFor(format);
-    const app = loadApp(opts);
+    const app = loadAppFromCli(opts);
     printWarnings(app.warnings);
     const plan = planInstances(app, { formation: opts.formation, port: opts.port });
     if (plan.instances.length === 0) {
@@ -50,7 +51,7 @@ export function register(program: Command): void {
       timeoutSec: parseTimeout(opts.timeout),
       user: opts.user,
       image: opts.image,
-      release: plan.release,
+      releasePhase: plan.releasePhase,
       config: app.config,
       basePort: plan.basePort,
     };

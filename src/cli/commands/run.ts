@@ -7,7 +7,9 @@ import { DozenError, unreachable } from '../../errors.js';
 import { resolveBasePort } from '../../formation/base-port.js';
 import { spawnForeground } from '../../platform/spawn-foreground.js';
 import { setExitStatus } from '../exit-status.js';
-import { loadApp, processTypes, type LoadedApp } from '../load-app.js';
+import type { LoadedApp } from '../../app/load-app.js';
+import { processTypes } from '../../app/plan.js';
+import { loadAppFromCli } from '../app-source.js';
 import { addAppOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
 
@@ -30,7 +32,7 @@ export function register(program: Command): void {
   cmd.addOption(flag('-p, --port <n>', 'set PORT for the command (default: PORT from the env files or the environment, else none)'));
   cmd.action(async (command: string, args: string[], opts: RunOptions) => {
     if (command === '') throw new DozenError('usage', 'run: expected a command, got an empty string');
-    const app = loadApp(opts, process.env, { procfileOptional: true });
+    const app = loadAppFromCli(opts, { procfileOptional: true });
     printWarnings(app.warnings);
 
     const target = runTarget(command, args, app);

@@ -8,11 +8,12 @@ import { createPrinter } from '../../logs/printer.js';
 import { parseTimestampFormat } from '../../logs/timestamp.js';
 import { onShutdownSignals } from '../../platform/shutdown-signals.js';
 import { exitCodeForSignal, parseSignal } from '../../platform/signals.js';
-import type { Attachment, Detach, StartContext } from '../../supervisor/attachment.js';
+import type { Attachment, Detach, StartContext } from '../attachment.js';
 import { RESTART_MODES, type RestartMode } from '../../supervisor/restart-policy.js';
 import { createSupervisor } from '../../supervisor/supervisor.js';
 import { setExitStatus } from '../exit-status.js';
-import { loadApp, planInstances, processTypes } from '../load-app.js';
+import { planInstances, processTypes } from '../../app/plan.js';
+import { loadAppFromCli } from '../app-source.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
 import { controlAttachment } from './control.js';
@@ -69,10 +70,10 @@ export function register(program: Command): void {
 }
 
 async function start(types: string[], opts: StartOptions, colorUnset: boolean): Promise<void> {
-  const app = loadApp(opts);
+  const app = loadAppFromCli(opts);
   printWarnings(app.warnings);
   const plan = planInstances(app, { formation: opts.formation, port: opts.port, types });
-  const runsRelease = opts.release && plan.release !== undefined;
+  const runsRelease = opts.release && plan.releasePhase !== undefined;
   const ctx: StartContext = {
     app,
     plan,
@@ -86,7 +87,7 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
   };
   const supervisor = createSupervisor({
     specs: plan.instances,
-    release: runsRelease ? plan.release : undefined,
+    releasePhase: runsRelease ? plan.releasePhase : undefined,
     restart: parseRestartMode(opts.restart),
     canDie: parseCanDie(opts.canDie, processTypes(app)),
     timeoutMs: parseSeconds('-t/--timeout', opts.timeout),

@@ -5,7 +5,7 @@
 import { basename } from 'node:path';
 import type { Command } from 'commander';
 import { ensureStateDir } from '../../platform/state-dir.js';
-import type { Attachment } from '../../supervisor/attachment.js';
+import type { Attachment } from '../../cli/attachment.js';
 import { flag } from '../../cli/options.js';
 import { parseDrainList } from '../drains/drain-url.js';
 import { attachLogStore } from './attach-log-store.js';

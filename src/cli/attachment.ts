@@ -1,8 +1,9 @@
 // What `dozen start` plugs into a supervisor before it runs: the printer, the log store, the
 // control server. Each attaches itself and returns how to detach (flush, close) once the run ends.
-import type { LoadedApp, Plan } from '../cli/load-app.js';
+import type { LoadedApp } from '../app/load-app.js';
+import type { Plan } from '../app/plan.js';
 import type { TimestampFormat } from '../logs/timestamp.js';
-import type { Supervisor } from './supervisor.js';
+import type { Supervisor } from '../supervisor/supervisor.js';
 
 export interface StartContext {
   app: LoadedApp;

@@ -1,15 +1,17 @@
 // loadApp and planInstances in-process, on temp folders (absolute paths, so the cwd does not matter).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { loadApp, planInstances, processTypes } from '../../src/cli/load-app.js';
-import type { AppCliOptions } from '../../src/cli/options.js';
+import { type AppSource, loadApp } from '../../src/app/load-app.js';
+import { planInstances, processTypes } from '../../src/app/plan.js';
 import { DozenError } from '../../src/errors.js';
-import { tempApp } from './helpers.js';
+import { tempApp } from '../cli/helpers.js';
 
 const T = { timeout: 10_000 };
 
-function options(extra: Partial<AppCliOptions>): AppCliOptions {
-  return { override: false, expand: true, envLenient: false, strict: false, ...extra };
+type Source = Omit<AppSource, 'cwd' | 'inherited'>;
+
+function load(source: Source, inherited: NodeJS.ProcessEnv, how: Source = {}) {
+  return loadApp({ cwd: process.cwd(), inherited, ...source, ...how });
 }
 
 function configError(code: DozenError['code'], pattern: RegExp): (e: unknown) => boolean {
@@ -20,7 +22,7 @@ describe('loadApp', () => {
   it('reads the Procfile and .env of the root, with the config as the child sees it', T, async (t) => {
     const app = await tempApp({ Procfile: 'release: r\nweb: w\nworker: k\n', '.env': 'A=1\nB=${A}2\nHOME=file\n' });
     t.after(app.cleanup);
-    const loaded = loadApp(options({ root: app.dir }), { HOME: '/home/me', PATH: '/bin' });
+    const loaded = load({ root: app.dir }, { HOME: '/home/me', PATH: '/bin' });
     assert.equal(loaded.root, app.dir);
     assert.equal(loaded.procfilePath, app.path('Procfile'));
     assert.equal(loaded.procfileFound, true);
@@ -34,10 +36,10 @@ describe('loadApp', () => {
   it('-f names the Procfile; the root is its folder unless -d says otherwise', T, async (t) => {
     const app = await tempApp({ 'a/Procfile.dev': 'web: w\n', 'b/.env': 'X=b\n', 'a/.env': 'X=a\n' });
     t.after(app.cleanup);
-    const byFile = loadApp(options({ procfile: app.path('a/Procfile.dev') }), {});
+    const byFile = load({ procfile: app.path('a/Procfile.dev') }, {});
     assert.equal(byFile.root, app.path('a'));
     assert.deepEqual(byFile.config, { X: 'a' });
-    const both = loadApp(options({ procfile: app.path('a/Procfile.dev'), root: app.path('b') }), {});
+    const both = load({ procfile: app.path('a/Procfile.dev'), root: app.path('b') }, {});
     assert.equal(both.root, app.path('b'));
     assert.deepEqual(both.config, { X: 'b' });
   });
@@ -45,21 +47,21 @@ describe('loadApp', () => {
   it('env files: -e in order (later wins), relative to the root; "" reads none; missing is an error', T, async (t) => {
     const app = await tempApp({ Procfile: 'web: w\n', '.env': 'A=base\n', 'one.env': 'A=1\nB=1\n', 'two.env': 'B=2\n' });
     t.after(app.cleanup);
-    assert.deepEqual(loadApp(options({ root: app.dir, env: 'one.env,two.env' }), {}).config, { A: '1', B: '2' });
-    assert.deepEqual(loadApp(options({ root: app.dir, env: '' }), {}).config, {});
-    assert.throws(() => loadApp(options({ root: app.dir, env: 'one.env,three.env' }), {}), configError('env', /env file not found: .*three\.env/));
+    assert.deepEqual(load({ root: app.dir, env: 'one.env,two.env' }, {}).config, { A: '1', B: '2' });
+    assert.deepEqual(load({ root: app.dir, env: '' }, {}).config, {});
+    assert.throws(() => load({ root: app.dir, env: 'one.env,three.env' }, {}), configError('env', /env file not found: .*three\.env/));
   });
 
   it('warnings are collected as FILE:LINE: text; the first error throws with its location', T, async (t) => {
     const app = await tempApp({ Procfile: 'web: w\nnonsense\n', '.env': 'A=1\n' });
     t.after(app.cleanup);
-    const loaded = loadApp(options({ root: app.dir }), {});
+    const loaded = load({ root: app.dir }, {});
     assert.equal(loaded.warnings.length, 1);
     assert.match(loaded.warnings[0] ?? '', /Procfile:2: /);
 
     await app.write('.env', 'A=1\n=oops\n');
     assert.throws(
-      () => loadApp(options({ root: app.dir }), {}),
+      () => load({ root: app.dir }, {}),
       (e: unknown) => e instanceof DozenError && e.code === 'env' && e.location?.line === 2 && /\.env$/.test(e.location.file),
     );
   });
@@ -67,8 +69,8 @@ describe('loadApp', () => {
   it('a missing Procfile is an error, unless optional', T, async (t) => {
     const app = await tempApp({ '.env': 'A=1\n' });
     t.after(app.cleanup);
-    assert.throws(() => loadApp(options({ root: app.dir }), {}), configError('procfile', /Procfile not found at .*Procfile\./));
-    const optional = loadApp(options({ root: app.dir }), {}, { procfileOptional: true });
+    assert.throws(() => load({ root: app.dir }, {}), configError('procfile', /Procfile not found at .*Procfile\./));
+    const optional = load({ root: app.dir }, {}, { procfileOptional: true });
     assert.equal(optional.procfileFound, false);
     assert.deepEqual(optional.procfile.entries, []);
     assert.deepEqual(optional.config, { A: '1' });
@@ -80,7 +82,7 @@ describe('planInstances', () => {
     const app = await tempApp({ Procfile: 'release: r\nweb: w\nworker: k\n', '.env': 'PORT=6000\n' });
     t.after(app.cleanup);
     const ports = (inherited: Record<string, string>, override: boolean, port?: string): Array<[string, number | undefined]> => {
-      const plan = planInstances(loadApp(options({ root: app.dir, override }), inherited), { formation: 'all=2', port });
+      const plan = planInstances(load({ root: app.dir, override }, inherited), { formation: 'all=2', port });
       return plan.instances.map((i) => [i.name, i.port]);
     };
     assert.deepEqual(ports({}, false), [['web.1', 6000], ['web.2', 6001], ['worker.1', 6100], ['worker.2', 6101]]);
@@ -92,20 +94,20 @@ describe('planInstances', () => {
   it('without env files, the inherited PORT sets the base; each instance gets the config, PORT, PS, cwd', T, async (t) => {
     const app = await tempApp({ Procfile: 'release: r\nweb: w\n' });
     t.after(app.cleanup);
-    const plan = planInstances(loadApp(options({ root: app.dir, env: '' }), { PORT: '4500' }));
+    const plan = planInstances(load({ root: app.dir, env: '' }, { PORT: '4500' }));
     assert.equal(plan.basePort, 4500);
     assert.equal(plan.instances.length, 1);
     const web = plan.instances[0];
     assert.equal(web?.cwd, app.dir);
     assert.equal(web?.env.PORT, '4500');
     assert.equal(web?.env.PS, 'web.1');
-    assert.equal(plan.release?.command, 'r');
+    assert.equal(plan.releasePhase?.command, 'r');
   });
 
   it('positional types select; an unknown one lists the valid types', T, async (t) => {
     const app = await tempApp({ Procfile: 'web: w\nworker: k\nclock: c\n' });
     t.after(app.cleanup);
-    const loaded = loadApp(options({ root: app.dir }), {});
+    const loaded = load({ root: app.dir }, {});
     assert.deepEqual(planInstances(loaded, { types: ['clock'] }).instances.map((i) => [i.name, i.port]), [['clock.1', 5200]]);
     const usage = (pattern: RegExp) => (e: unknown) => e instanceof DozenError && e.code === 'usage' && e.exitCode === 2 && pattern.test(e.oneLine());
     assert.throws(() => planInstances(loaded, { types: ['foo'] }), usage(/^unknown process type "foo": expected one of web, worker, clock$/));

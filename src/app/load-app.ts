@@ -1,17 +1,13 @@
-// Files and flags -> the app: where it lives, its Procfile, its config, the instances to run.
-// The one place the CLI commands (check, env, run, start, export) turn options into data.
+// The app model: where an app lives, its Procfile, its config. Every input is explicit (the folder
+// relative paths start from, the inherited environment), so the CLI, the doctor and the release
+// store load apps the same way, never from the current folder by accident.
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { loadEnv } from '../env/load-env.js';
 import type { LoadedEnv } from '../env/types.js';
 import { type Diagnostic, DozenError, formatDiagnostic } from '../errors.js';
-import { resolveBasePort } from '../formation/base-port.js';
-import { expandFormation } from '../formation/expand.js';
-import { parseFormation } from '../formation/parse-formation.js';
-import type { ProcessSpec } from '../formation/types.js';
 import { parseProcfile } from '../procfile/parse.js';
-import { type ParsedProcfile, RELEASE_TYPE } from '../procfile/types.js';
-import type { AppCliOptions } from './options.js';
+import type { ParsedProcfile } from '../procfile/types.js';
 
 export const DEFAULT_PROCFILE = 'Procfile';
 export const DEFAULT_ENV_FILE = '.env';
@@ -36,14 +32,31 @@ export interface LoadedApp {
   warnings: string[];
 }
 
-export interface LoadAppOptions {
+/** Where to find an app and how to read its config. */
+export interface AppSource {
+  /** The folder relative paths are resolved from and messages show paths relative to. */
+  cwd: string;
+  /** The app root (-d); default: the Procfile's folder. */
+  root?: string | undefined;
+  /** The Procfile (-f); default: `Procfile` in the root, else in `cwd`. */
+  procfile?: string | undefined;
+  /** Env files, comma-separated, relative to the root (-e); default `.env` if present; "" reads none. */
+  env?: string | undefined;
+  /** The environment dozen inherited: it wins over the files unless `override`. */
+  inherited: NodeJS.ProcessEnv;
+  override?: boolean;
+  expand?: boolean;
+  envLenient?: boolean;
+  strict?: boolean;
   /** `dozen run` and `dozen env` work without a Procfile; the others need one. */
   procfileOptional?: boolean;
 }
 
-/** Reads the Procfile and env files named by the options. Throws DozenError on the first error. */
-export function loadApp(opts: AppCliOptions, inherited: NodeJS.ProcessEnv = process.env, how: LoadAppOptions = {}): LoadedApp {
-  const cwd = process.cwd();
+/** Reads the Procfile and env files the source names. Throws DozenError on the first error. */
+export function loadApp(source: AppSource): LoadedApp {
+  const { cwd, inherited } = source;
+  const opts = { override: false, expand: true, envLenient: false, strict: false, ...source };
+  const shown = (path: string) => shownFrom(cwd, path);
   const rootFlag = opts.root === undefined ? undefined : resolve(cwd, opts.root);
   if (rootFlag !== undefined) requireDirectory(rootFlag);
 
@@ -53,7 +66,7 @@ export function loadApp(opts: AppCliOptions, inherited: NodeJS.ProcessEnv = proc
     opts.procfile !== undefined ? resolve(cwd, opts.procfile) : resolve(rootFlag ?? cwd, DEFAULT_PROCFILE);
   const root = rootFlag ?? dirname(procfilePath);
 
-  const procfileText = readProcfile(procfilePath, how.procfileOptional ?? false);
+  const procfileText = readProcfile(procfilePath, opts.procfileOptional ?? false, shown);
   const procfile =
     procfileText === undefined
       ? { path: shown(procfilePath), entries: [], diagnostics: [] }
@@ -61,7 +74,7 @@ export function loadApp(opts: AppCliOptions, inherited: NodeJS.ProcessEnv = proc
 
   const envFiles = envFilePaths(opts.env, root);
   const env = loadEnv(
-    envFiles.map((path) => ({ path: shown(path), text: readEnvFile(path) })),
+    envFiles.map((path) => ({ path: shown(path), text: readEnvFile(path, shown) })),
     inherited,
     { override: opts.override, expand: opts.expand, lenient: opts.envLenient },
   );
@@ -83,48 +96,9 @@ export function loadApp(opts: AppCliOptions, inherited: NodeJS.ProcessEnv = proc
   };
 }
 
-export interface PlanOptions {
-  /** `-m` spec; undefined runs every type once. */
-  formation?: string;
-  /** `-p` value. */
-  port?: string;
-  /** Positional types: only these run. */
-  types?: string[];
-}
-
-export interface Plan {
-  instances: ProcessSpec[];
-  release: ProcessSpec | undefined;
-  basePort: number;
-}
-
-/** The instances the formation asks for, with their ports and environments. */
-export function planInstances(app: LoadedApp, opts: PlanOptions = {}): Plan {
-  const types = processTypes(app);
-  // An unknown type is expandFormation's usage error (valid types listed, `release` pointed to `dozen run`).
-  const only = opts.types !== undefined && opts.types.length > 0 ? opts.types : undefined;
-  const formation = parseFormation(opts.formation, types);
-  // PORT as the child would see it: the env files' value after precedence, else the inherited one.
-  const basePort = resolveBasePort(opts.port, app.config.PORT ?? app.inherited.PORT);
-  const { instances, release } = expandFormation({
-    entries: app.procfile.entries,
-    formation,
-    basePort,
-    env: app.config,
-    cwd: app.root,
-    ...(only ? { only } : {}),
-  });
-  return { instances, release, basePort };
-}
-
-/** The Procfile's non-release types, in file order (the order that decides ports). */
-export function processTypes(app: LoadedApp): string[] {
-  return app.procfile.entries.map((e) => e.name).filter((n) => n !== RELEASE_TYPE);
-}
-
-/** A path as it appears in messages: relative to the current folder when inside it. */
-export function shown(path: string): string {
-  const rel = relative(process.cwd(), path);
+/** A path as it appears in messages: relative to `cwd` when inside it. */
+export function shownFrom(cwd: string, path: string): string {
+  const rel = relative(cwd, path);
   return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) ? rel : path;
 }
 
@@ -141,7 +115,7 @@ function envFilePaths(spec: string | undefined, root: string): string[] {
     .map((name) => resolve(root, name));
 }
 
-function readProcfile(path: string, optional: boolean): string | undefined {
+function readProcfile(path: string, optional: boolean, shown: (path: string) => string): string | undefined {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {
@@ -156,7 +130,7 @@ function readProcfile(path: string, optional: boolean): string | undefined {
   }
 }
 
-function readEnvFile(path: string): string {
+function readEnvFile(path: string, shown: (path: string) => string): string {
   try {
     return readFileSync(path, 'utf8');
   } catch (err) {

@@ -24,8 +24,16 @@ export const Request = z.discriminatedUnion('method', [
     method: z.literal('status'),
     params: z.object({ cpuSampleMs: z.number().int().min(0).max(5000).optional() }).optional(),
   }),
-  /** No pattern: every instance, one after another. */
-  z.object({ v: version, id, method: z.literal('restart'), params: z.object({ patterns: z.array(pattern).max(1000) }) }),
+  /**
+   * No pattern: every instance, one after another. `mode` (default `stop-first`): `surge` starts
+   * each replacement beside the old instance and stops the old one once the new one is ready.
+   */
+  z.object({
+    v: version,
+    id,
+    method: z.literal('restart'),
+    params: z.object({ patterns: z.array(pattern).max(1000), mode: z.enum(['stop-first', 'surge']).optional() }),
+  }),
   z.object({ v: version, id, method: z.literal('stop'), params: z.object({ patterns: z.array(pattern).min(1).max(1000) }) }),
   /** `formation` as on the command line: `web=3,worker=0`; unnamed types keep their count. */
   z.object({ v: version, id, method: z.literal('scale'), params: z.object({ formation: z.string().min(1).max(10_000) }) }),
@@ -81,6 +89,12 @@ export const InstanceInfo = z.object({
   uptimeMs: z.number().nullable(),
   restarts: z.number().int(),
   lastExit: exitOutcome.nullable(),
+  /** 1 for the first run of the name, then one more for each replacement (absent from older servers). */
+  generation: z.number().int().optional(),
+  /** The numbered release it runs, null for a working tree. */
+  release: z.string().nullable().optional(),
+  /** `member`; during a surge `incoming` (the next generation, not ready yet) or `outgoing` (being stopped). */
+  role: z.enum(['member', 'incoming', 'outgoing']).optional(),
   /** % of one CPU used by the whole process tree over the sample; null when not running. */
   cpuPercent: z.number().nullable(),
   /** Sum of the tree's resident set sizes; null when not running. */
@@ -93,9 +107,13 @@ export type InstanceInfo = z.infer<typeof InstanceInfo>;
 export const StatusResult = z.object({ server: ServerInfo, instances: z.array(InstanceInfo) });
 export type StatusResult = z.infer<typeof StatusResult>;
 
-/** Result of restart and stop: each instance acted on, with its pid before and after. */
+/**
+ * Result of restart and stop: each instance acted on, with its pid before and after. `failure`:
+ * a restart that stopped because a replacement never became ready (the old instance serves on).
+ */
 export const ActionResult = z.object({
   instances: z.array(z.object({ name: z.string(), pidBefore: z.number().int().nullable(), pid: z.number().int().nullable(), state: z.string() })),
+  failure: z.object({ instance: z.string(), reason: z.string() }).nullable().optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 

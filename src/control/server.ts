@@ -2,7 +2,7 @@
 import { DozenError, unreachable } from '../errors.js';
 import { RELEASE_TYPE } from '../procfile/types.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
-import type { InstanceStatus, SupervisorHandle } from '../supervisor/handle.js';
+import type { InstanceStatus, RolloutResult, SupervisorHandle } from '../supervisor/handle.js';
 import { claimFor, type ControlSocketClaim } from './claim.js';
 import { ControlFailure, type Connection, type Dispatcher } from './control-endpoint.js';
 import { matchInstances } from './match-instances.js';
@@ -54,7 +54,9 @@ function supervisorDispatcher(handle: SupervisorHandle, info: ServerInfo, scale:
         case 'status':
           return status(handle, info, request.params?.cpuSampleMs ?? DEFAULT_CPU_SAMPLE_MS);
         case 'restart':
-          return act(handle, request.params.patterns, (names) => handle.restart(names));
+          return act(handle, request.params.patterns, (names) =>
+            request.params.mode === 'surge' ? handle.rollout({ names, mode: 'surge' }) : handle.restart(names),
+          );
         case 'stop':
           return act(handle, request.params.patterns, (names) => handle.stop(names));
         case 'scale':
@@ -102,6 +104,9 @@ async function status(handle: SupervisorHandle, info: ServerInfo, cpuSampleMs: n
       uptimeMs: uptime(s) ?? null,
       restarts: s.restarts,
       lastExit: s.lastExit ?? null,
+      generation: s.generation,
+      release: s.release ?? null,
+      role: s.role,
       cpuPercent: tree?.cpuPercent ?? null,
       rssBytes: tree?.rssBytes ?? null,
       processes: tree?.processes ?? 0,
@@ -111,13 +116,19 @@ async function status(handle: SupervisorHandle, info: ServerInfo, cpuSampleMs: n
 }
 
 /** restart / stop: resolve the patterns, act, report each instance's pid before and after. */
-async function act(handle: SupervisorHandle, patterns: string[], run: (names: string[]) => Promise<void>): Promise<ActionResult> {
-  const before = handle.status();
+async function act(
+  handle: SupervisorHandle,
+  patterns: string[],
+  run: (names: string[]) => Promise<RolloutResult | void>,
+): Promise<ActionResult> {
+  // Members only: during a surge a name has two rows, and the member is the one that serves.
+  const before = handle.status().filter((s) => s.role === 'member');
   const match = matchInstances(patterns, before);
   if (!match.ok) throw new ControlFailure('no-match', match.message);
-  await run(match.names);
-  const after = new Map(handle.status().map((s) => [s.name, s]));
+  const outcome = await run(match.names);
+  const after = new Map(handle.status().filter((s) => s.role === 'member').map((s) => [s.name, s]));
   return {
+    failure: outcome && !outcome.ok ? { instance: outcome.failed, reason: outcome.reason } : null,
     instances: match.names.map((name) => {
       const now = after.get(name);
       return {

@@ -11,7 +11,7 @@
 // - Backpressure: when `out.write()` returns false the supervisor stops reading the children's
 //   pipes until 'drain', so memory stays bounded however slow stdout is.
 import type { SupervisorEvent } from '../supervisor/events.js';
-import type { SupervisorHandle } from '../supervisor/handle.js';
+import type { OutputValve } from '../supervisor/handle.js';
 import { SGR } from './color.js';
 import { DOZEN_NAME, HeadFormatter, type LineKind } from './prefix.js';
 import { appendPrefixed, type ByteBatch } from './prefix-lines.js';
@@ -29,7 +29,8 @@ export interface PrinterOptions {
   timestampFormat: TimestampFormat;
   /** Names to pad to one column: every instance, plus `release` when it runs. */
   names: readonly string[];
-  handle: Pick<SupervisorHandle, 'pauseOutput' | 'resumeOutput'>;
+  /** Paused while `out` is full; the printer's own, so no other consumer resumes what it paused. */
+  valve: OutputValve;
   /** `out` failed (e.g. EPIPE); output is dropped from then on. */
   onError?: (err: Error) => void;
 }
@@ -44,7 +45,7 @@ export interface Printer {
 const BATCH_BYTES = 64 * 1024;
 
 export function createPrinter(opts: PrinterOptions): Printer {
-  const { out, handle } = opts;
+  const { out, valve } = opts;
   const err = opts.err ?? out;
   const heads = new HeadFormatter(opts);
   /** `instance\0stream` whose last chunk was a cut line: its next chunk starts with a continuation. */
@@ -54,7 +55,7 @@ export function createPrinter(opts: PrinterOptions): Printer {
 
   const onDrain = (): void => {
     paused = false;
-    handle.resumeOutput();
+    valve.resume();
   };
   const onOutError = (e: Error): void => {
     if (failed) return;
@@ -73,7 +74,7 @@ export function createPrinter(opts: PrinterOptions): Printer {
     if (failed) return;
     if (stream.write(bytes) || stream !== out || paused) return;
     paused = true;
-    handle.pauseOutput();
+    valve.pause();
     out.once('drain', onDrain);
   }
 

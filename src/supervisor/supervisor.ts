@@ -14,10 +14,11 @@ import type { ExitOutcome, SupervisorEvent } from './events.js';
 import { afterFinalExit } from './formation-rule.js';
 import { groupSpawner } from '../platform/group-spawner.js';
 import { GroupReaper, type GroupOps } from './group-reaper.js';
-import type { InstanceStatus, SupervisorHandle } from './handle.js';
+import type { InstanceStatus, OutputValve, RolloutRequest, RolloutResult, SupervisorHandle } from './handle.js';
 import { hasChild, newInstance, transition, type Effect, type Input, type Instance, type TimerName } from './instance-machine.js';
 import { messageFor } from './messages.js';
 import { describeOutcome, exitCodeOf, isSuccess } from './outcome.js';
+import { portAllocator, withPort, type PortAllocator } from './port-allocator.js';
 import { PortWatch } from './port-watch.js';
 import type { RestartMode } from './restart-policy.js';
 import type { SpawnedChild, Spawner } from '../platform/spawner.js';
@@ -44,6 +45,8 @@ export interface SupervisorOptions {
   clock?: Clock;
   groups?: GroupOps;
   probePort?: PortProbe;
+  /** Ports for surge replacements (default: free ports from the kernel). */
+  ports?: PortAllocator;
   /** The no-orphan guard; default: started with the real spawner, none with an injected one. */
   watchdog?: Watchdog | null;
 }
@@ -61,15 +64,25 @@ export function createSupervisor(opts: SupervisorOptions): Supervisor {
   return new FormationDriver(opts);
 }
 
+/**
+ * `release-phase`: the Procfile's release entry, run once before the formation. `member`: the
+ * formation's instance of its name. `incoming`: a surge replacement until it is ready (never
+ * restarted: a failure ends the rollout). `outgoing`: the generation a surge replaced, stopping.
+ */
+type Role = 'release-phase' | 'member' | 'incoming' | 'outgoing';
+
 interface Slot {
   spec: ProcessSpec;
+  /** The spec the next spawn runs (a stop-first rollout's), then `spec`. */
+  next: ProcessSpec | undefined;
+  generation: number;
+  role: Role;
   inst: Instance;
   child: SpawnedChild | undefined;
   /** Bumped at each spawn: a late report from an older run is ignored. */
   run: number;
   timers: Partial<Record<TimerName, unknown>>;
   watch: PortWatch | undefined;
-  isRelease: boolean;
   removed: boolean;
   /** Another program held its port when the formation started: readiness cannot be told. */
   portTaken: boolean;
@@ -95,9 +108,16 @@ function realGroups(): GroupOps {
 }
 
 class FormationDriver implements Supervisor {
+  /** The formation: each name's member slot. */
   private readonly slots = new Map<string, Slot>();
+  /** Surge slots beside the members: incoming replacements and outgoing generations. */
+  private readonly beside = new Set<Slot>();
   private releasePhase: Slot | undefined;
   private readonly listeners = new Set<(event: SupervisorEvent) => void>();
+  private readonly ports: PortAllocator;
+  /** The rollout running, then the ones queued behind it. */
+  private rollouts: Promise<unknown> = Promise.resolve();
+  private rolloutsQueued = 0;
   private readonly waiters = new Set<Waiter>();
   private readonly clock: Clock;
   private readonly spawner: Spawner;
@@ -118,6 +138,8 @@ class FormationDriver implements Supervisor {
   private exitCode = 0;
   private firstFailureCode: number | undefined;
   private paused = false;
+  /** Valves now paused: output flows again when the last one resumes. */
+  private readonly pausedValves = new Set<object>();
   /** Children whose pipes are still open (even after their exit): paused and resumed together. */
   private readonly outputs = new Set<SpawnedChild>();
   private outputGrace: unknown = undefined;
@@ -132,6 +154,7 @@ class FormationDriver implements Supervisor {
     this.spawner = opts.spawner ?? groupSpawner();
     this.groups = opts.groups ?? realGroups();
     this.probe = opts.probePort ?? probePort;
+    this.ports = opts.ports ?? portAllocator();
     this.watchdog = opts.watchdog !== undefined ? opts.watchdog : opts.spawner ? null : undefined;
     this.canDie = new Set(opts.canDie ?? []);
     this.restartMode = opts.restart ?? 'never';
@@ -153,7 +176,7 @@ class FormationDriver implements Supervisor {
     const releasePhase = this.opts.releasePhase;
     if (releasePhase) {
       this.phase = 'release';
-      this.releasePhase = this.newSlot({ ...releasePhase, name: 'release' }, true);
+      this.releasePhase = this.newSlot({ ...releasePhase, name: 'release' }, 'release-phase', 1);
       this.say('info', 'running the release phase');
       this.dispatch(this.releasePhase, { type: 'start' });
     } else {
@@ -254,7 +277,7 @@ class FormationDriver implements Supervisor {
     const t = transition(slot.inst, input, {
       now: this.clock.now(),
       spec: slot.spec,
-      restart: slot.isRelease ? 'never' : this.restartMode,
+      restart: slot.role === 'member' ? this.restartMode : 'never',
       timeoutMs: this.timeoutMs,
       bootTimeoutMs: this.bootTimeoutMs,
       stopSignal: this.stopSignal,
@@ -311,21 +334,26 @@ class FormationDriver implements Supervisor {
       case 'removed':
         this.clearSlot(slot);
         slot.removed = true;
-        this.slots.delete(slot.spec.name);
+        if (this.slots.get(slot.spec.name) === slot) this.slots.delete(slot.spec.name);
+        this.beside.delete(slot);
         return;
     }
   }
 
   private spawn(slot: Slot): void {
     const run = ++slot.run;
+    if (slot.next !== undefined) {
+      slot.spec = slot.next;
+      slot.next = undefined;
+      slot.generation += 1;
+    }
     const { spec } = slot;
     const child = this.spawner({
       spec,
       env: this.childEnv(spec),
       onOutput: (stream, data, partial) => {
         // The hot path: one event per read, straight to the listeners (output carries no message).
-        const event: SupervisorEvent = { type: 'output', at: this.clock.now(), instance: spec.name, stream, data, partial };
-        for (const listener of this.listeners) listener(event);
+        this.deliver({ type: 'output', at: this.clock.now(), instance: spec.name, stream, data, partial });
       },
       onExit: (outcome) => {
         if (run !== slot.run) return;
@@ -360,7 +388,9 @@ class FormationDriver implements Supervisor {
   }
 
   private onFinal(slot: Slot, outcome: ExitOutcome, gaveUp: boolean): void {
-    if (slot.isRelease) {
+    // A surge slot's end is its rollout's business (a failed replacement), not the formation's.
+    if (slot.role === 'incoming' || slot.role === 'outgoing') return;
+    if (slot.role === 'release-phase') {
       if (this.phase !== 'release') return; // stopped by a signal meanwhile
       if (isSuccess(outcome)) {
         this.say('info', 'release finished');
@@ -401,7 +431,7 @@ class FormationDriver implements Supervisor {
   // ---- events -----------------------------------------------------------------------------
 
   private emit(event: SupervisorEvent): void {
-    for (const listener of this.listeners) listener(event);
+    this.deliver(event);
     const message = messageFor(event, { timeoutMs: this.timeoutMs, formationStopping: this.phase === 'stopping' || this.phase === 'done' });
     if (message) this.say(message.level, message.text, 'instance' in event ? event.instance : undefined);
   }
@@ -409,13 +439,25 @@ class FormationDriver implements Supervisor {
   say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void {
     const event: SupervisorEvent = { type: 'message', at: this.clock.now(), level, text, ...(instance === undefined ? {} : { instance }) };
     if (this.held) this.held.push(event);
-    else for (const listener of this.listeners) listener(event);
+    else this.deliver(event);
   }
 
   private emitHeld(): void {
     const held = this.held;
     this.held = undefined;
-    for (const event of held ?? []) for (const listener of this.listeners) listener(event);
+    for (const event of held ?? []) this.deliver(event);
+  }
+
+  /** To every listener; one that throws is dropped and reported, and cannot stop the others. */
+  private deliver(event: SupervisorEvent): void {
+    for (const listener of this.listeners) {
+      try {
+        listener(event);
+      } catch (err) {
+        this.listeners.delete(listener);
+        this.say('error', `an event listener failed and gets no more events: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   }
 
   // ---- SupervisorHandle -------------------------------------------------------------------
@@ -426,24 +468,29 @@ class FormationDriver implements Supervisor {
   }
 
   status(): InstanceStatus[] {
-    return this.ordered().map((slot) => statusOf(slot));
+    return this.ordered(true).map((slot) => statusOf(slot));
   }
 
   specs(): ProcessSpec[] {
-    return this.ordered().map((slot) => slot.spec);
+    return this.ordered(false).map((slot) => slot.spec);
   }
 
-  async restart(names: string[]): Promise<void> {
-    const slots = this.lookup(names);
-    // One after another, each back up (ready, if it listens) before the next goes down.
-    for (const slot of slots) {
-      if (!this.controllable() || slot.removed) return;
-      await this.until(slot, { type: 'stop', then: 'restart' }, (s) => isBackUp(s.inst));
-    }
+  restart(names: string[]): Promise<RolloutResult> {
+    return this.rollout({ names, mode: 'stop-first' });
+  }
+
+  async rollout(request: RolloutRequest): Promise<RolloutResult> {
+    this.lookup(request.names); // an unknown name fails now, not when its turn comes
+    // Idle: begin now (the first stop is sent before this returns), else queue behind the others.
+    const run = () => this.roll(request).finally(() => this.rolloutsQueued--);
+    const result = this.rolloutsQueued === 0 ? run() : this.rollouts.then(run);
+    this.rolloutsQueued++;
+    this.rollouts = result.catch(() => undefined);
+    return result;
   }
 
   async stop(names: string[]): Promise<void> {
-    const slots = this.lookup(names);
+    const slots = this.withIncoming(this.lookup(names));
     if (!this.controllable()) return;
     await Promise.all(slots.map((slot) => this.until(slot, { type: 'stop', then: 'stay-stopped' }, (s) => !isActive(s.inst))));
   }
@@ -464,20 +511,118 @@ class FormationDriver implements Supervisor {
       return;
     }
     if (!this.controllable()) return;
-    await Promise.all(slots.map((slot) => this.until(slot, { type: 'stop', then: 'remove' }, (s) => s.removed)));
+    await Promise.all(this.withIncoming(slots).map((slot) => this.until(slot, { type: 'stop', then: 'remove' }, (s) => s.removed)));
   }
 
-  pauseOutput(): void {
-    if (this.paused) return;
-    this.paused = true;
-    for (const child of this.outputs) child.pause();
+  outputValve(): OutputValve {
+    const valve = {
+      pause: () => {
+        this.pausedValves.add(valve);
+        this.setPaused(true);
+      },
+      resume: () => {
+        if (!this.pausedValves.delete(valve)) return;
+        if (this.pausedValves.size === 0) this.setPaused(false);
+      },
+    };
+    return valve;
   }
 
-  resumeOutput(): void {
-    if (!this.paused) return;
-    this.paused = false;
-    for (const child of this.outputs) child.resume();
-    this.checkDone(); // the output grace counts again
+  private setPaused(paused: boolean): void {
+    if (this.paused === paused) return;
+    this.paused = paused;
+    for (const child of this.outputs) (paused ? child.pause() : child.resume());
+    if (!paused) this.checkDone(); // the output grace counts again
+  }
+
+  // ---- rollouts ---------------------------------------------------------------------------
+
+  private async roll(request: RolloutRequest): Promise<RolloutResult> {
+    const replaced: string[] = [];
+    for (const name of request.names) {
+      const slot = this.slots.get(name);
+      if (slot === undefined) continue; // scaled away while queued
+      const spec = request.spec ? request.spec(slot.spec) : slot.spec;
+      // Nothing to keep serving: a surge of a stopped or crashed instance simply starts the new one.
+      const step =
+        request.mode === 'surge' && hasChild(slot.inst.phase) && slot.inst.phase.state !== 'stopping'
+          ? await this.surge(slot, spec)
+          : await this.replaceInPlace(slot, spec);
+      if (!step.ok) return { ok: false, replaced, failed: name, reason: step.reason };
+      replaced.push(name);
+    }
+    return { ok: true, replaced };
+  }
+
+  /** Stop-first: down, then up on the same port with the new spec; back up before the next goes down. */
+  private async replaceInPlace(slot: Slot, spec: ProcessSpec): Promise<Step> {
+    if (!this.controllable()) return { ok: false, reason: 'dozen is stopping' };
+    slot.next = withPort(spec, slot.spec.port);
+    await this.until(slot, { type: 'stop', then: 'restart' }, (s) => isBackUp(s.inst));
+    slot.next = undefined; // not spawned (dozen stopped meanwhile): nothing to carry over
+    if (!this.controllable()) return { ok: false, reason: 'dozen is stopping' };
+    return this.verdict(slot);
+  }
+
+  /** Surge: the next generation on a free port beside the old one; the old one is stopped once it is ready. */
+  private async surge(old: Slot, spec: ProcessSpec): Promise<Step> {
+    const name = old.spec.name;
+    let port = spec.port;
+    if (port !== undefined) {
+      const held = new Set(this.allSlots().flatMap((s) => (s.spec.port === undefined ? [] : [s.spec.port])));
+      port = await this.ports.surgePort(held);
+    }
+    if (!this.controllable() || this.slots.get(name) !== old) return { ok: false, reason: this.controllable() ? `${name} was removed meanwhile` : 'dozen is stopping' };
+    const next = this.newSlot(withPort(spec, port), 'incoming', old.generation + 1);
+    // Held in `starting` until it accepts, like the old one was, even if it is not a `web`.
+    next.inst = { ...next.inst, everReady: old.inst.everReady };
+    this.beside.add(next);
+    this.say('info', `starting generation ${next.generation}${port === undefined ? '' : ` on port ${port}`} beside generation ${old.generation}`, name);
+    await this.until(next, { type: 'start' }, (s) => isSettled(s.inst));
+
+    const verdict = this.controllable() ? this.verdict(next) : ({ ok: false, reason: 'dozen is stopping' } as const);
+    if (!verdict.ok || this.slots.get(name) !== old) {
+      await this.until(next, { type: 'stop', then: 'remove' }, (s) => s.removed);
+      if (!verdict.ok) {
+        if (this.controllable()) this.say('warn', `generation ${next.generation} ${verdict.reason}; generation ${old.generation} keeps serving`, name);
+        return verdict;
+      }
+      return { ok: false, reason: `${name} was removed meanwhile` };
+    }
+    // The new generation takes the name; the old one is stopped beside it.
+    this.beside.delete(next);
+    next.role = 'member';
+    this.slots.set(name, next);
+    old.role = 'outgoing';
+    this.beside.add(old);
+    this.say('info', `generation ${next.generation} is ready: stopping generation ${old.generation}`, name);
+    await this.until(old, { type: 'stop', then: 'remove' }, (s) => s.removed);
+    return { ok: true };
+  }
+
+  /** Whether a replacement that has settled made it, and if not, why. */
+  private verdict(slot: Slot): Step {
+    const p = slot.inst.phase;
+    switch (p.state) {
+      case 'running':
+        return { ok: true };
+      case 'starting':
+        return p.bootTimedOut ? { ok: false, reason: `did not accept connections on port ${slot.spec.port} within ${Math.round(this.bootTimeoutMs / 1000)} s` } : { ok: true };
+      case 'backoff':
+      case 'exited':
+        return { ok: false, reason: slot.inst.lastExit ? describeOutcome(slot.inst.lastExit) : 'exited' };
+      case 'stopped':
+      case 'stopping':
+        return { ok: false, reason: 'was stopped meanwhile' };
+      case 'pending':
+        return { ok: false, reason: 'did not start' };
+    }
+  }
+
+  /** A stop or remove by name also ends a surge replacement of that name still on its way up. */
+  private withIncoming(slots: Slot[]): Slot[] {
+    const names = new Set(slots.map((s) => s.spec.name));
+    return [...slots, ...[...this.beside].filter((s) => s.role === 'incoming' && names.has(s.spec.name))];
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -512,24 +657,25 @@ class FormationDriver implements Supervisor {
 
   private addSlot(spec: ProcessSpec): Slot {
     if (!this.typeOrder.has(spec.type)) this.typeOrder.set(spec.type, this.typeOrder.size);
-    const slot = this.newSlot(spec, false);
+    const slot = this.newSlot(spec, 'member', 1);
     this.slots.set(spec.name, slot);
     return slot;
   }
 
-  private newSlot(spec: ProcessSpec, isRelease: boolean): Slot {
-    return { spec, inst: newInstance(), child: undefined, run: 0, timers: {}, watch: undefined, isRelease, removed: false, portTaken: false };
+  private newSlot(spec: ProcessSpec, role: Role, generation: number): Slot {
+    return { spec, next: undefined, generation, role, inst: newInstance(), child: undefined, run: 0, timers: {}, watch: undefined, removed: false, portTaken: false };
   }
 
   private allSlots(): Slot[] {
-    const all = [...this.slots.values()];
+    const all = [...this.slots.values(), ...this.beside];
     return this.releasePhase ? [this.releasePhase, ...all] : all;
   }
 
-  /** Formation order: by type (Procfile order), then instance number. */
-  private ordered(): Slot[] {
+  /** Formation order: by type (Procfile order), instance number, then generation. */
+  private ordered(withBeside: boolean): Slot[] {
     const rank = (s: Slot) => this.typeOrder.get(s.spec.type) ?? 0;
-    return [...this.slots.values()].sort((a, b) => rank(a) - rank(b) || a.spec.index - b.spec.index);
+    const slots = withBeside ? [...this.slots.values(), ...this.beside] : [...this.slots.values()];
+    return slots.sort((a, b) => rank(a) - rank(b) || a.spec.index - b.spec.index || a.generation - b.generation);
   }
 
   private clearTimer(slot: Slot, timer: TimerName): void {
@@ -550,6 +696,14 @@ class FormationDriver implements Supervisor {
 function isActive(inst: Instance): boolean {
   const s = inst.phase.state;
   return s === 'pending' || s === 'starting' || s === 'running' || s === 'stopping' || s === 'backoff';
+}
+
+type Step = { ok: true } | { ok: false; reason: string };
+
+/** A surge replacement has settled: ready, or failed (it is never restarted), or timed out booting. */
+function isSettled(inst: Instance): boolean {
+  const p = inst.phase;
+  return p.state !== 'pending' && !(p.state === 'starting' && !p.bootTimedOut);
 }
 
 /** A restarted instance is back when it runs (for a listener: accepts, or timed out trying). */
@@ -584,5 +738,8 @@ function statusOf(slot: Slot): InstanceStatus {
     startedAt: hasChild(p) ? p.startedAt : undefined,
     restarts: inst.restarts,
     lastExit: inst.lastExit,
+    generation: slot.generation,
+    release: spec.release,
+    role: slot.role === 'incoming' || slot.role === 'outgoing' ? slot.role : 'member',
   };
 }

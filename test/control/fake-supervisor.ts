@@ -2,7 +2,7 @@
 // end-to-end tests in test/cli/control.test.ts. It records every call it gets.
 import type { ProcessSpec } from '../../src/formation/types.js';
 import type { SupervisorEvent } from '../../src/supervisor/events.js';
-import type { InstanceStatus, SupervisorHandle } from '../../src/supervisor/handle.js';
+import type { InstanceStatus, OutputValve, RolloutRequest, RolloutResult, SupervisorHandle } from '../../src/supervisor/handle.js';
 
 export function spec(name: string, port: number | undefined): ProcessSpec {
   const [type = '', index = '1'] = name.split('.');
@@ -48,12 +48,22 @@ export class FakeSupervisor implements SupervisorHandle {
     return [...this.specList];
   }
 
-  async restart(names: string[]): Promise<void> {
+  async rollout(request: RolloutRequest): Promise<RolloutResult> {
+    this.calls.push({ method: 'rollout', args: [request.mode, ...request.names] });
+    return this.replace(request.names);
+  }
+
+  async restart(names: string[]): Promise<RolloutResult> {
     this.calls.push({ method: 'restart', args: names });
+    return this.replace(names);
+  }
+
+  private replace(names: string[]): RolloutResult {
     for (const name of names) {
       const row = this.rows.get(name) as InstanceStatus;
-      Object.assign(row, { state: 'running', pid: this.nextPid++, startedAt: Date.now(), restarts: row.restarts + 1 });
+      Object.assign(row, { state: 'running', pid: this.nextPid++, startedAt: Date.now(), restarts: row.restarts + 1, generation: row.generation + 1 });
     }
+    return { ok: true, replaced: names };
   }
 
   async stop(names: string[]): Promise<void> {
@@ -88,8 +98,9 @@ export class FakeSupervisor implements SupervisorHandle {
     this.emit({ type: 'message', at: Date.now(), level, text, ...(instance === undefined ? {} : { instance }) });
   }
 
-  pauseOutput(): void {}
-  resumeOutput(): void {}
+  outputValve(): OutputValve {
+    return { pause() {}, resume() {} };
+  }
 
   private start(s: ProcessSpec): void {
     this.specList.push(s);
@@ -104,6 +115,9 @@ export class FakeSupervisor implements SupervisorHandle {
       startedAt: Date.now(),
       restarts: 0,
       lastExit: undefined,
+      generation: 1,
+      release: s.release,
+      role: 'member',
     });
   }
 }

@@ -37,12 +37,12 @@ test('two real floods through splitters and one printer: no line lost, split, sp
     prefix: true,
     timestampFormat: 'time',
     names: ['a.1', 'b.1'],
-    handle: {
-      pauseOutput: () => {
+    valve: {
+      pause: () => {
         pauses++;
         for (const c of children) c.stdout!.pause();
       },
-      resumeOutput: () => {
+      resume: () => {
         for (const c of children) c.stdout!.resume();
       },
     },

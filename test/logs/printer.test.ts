@@ -45,17 +45,17 @@ class Sink extends Writable {
 }
 
 /** Records backpressure calls; `whenResumed()` waits (bounded) for the printer to resume output. */
-class FakeHandle {
+class FakeValve {
   paused = false;
   pauses = 0;
   resumes = 0;
   private waiters: Array<() => void> = [];
-  pauseOutput(): void {
+  pause(): void {
     assert.equal(this.paused, false, 'paused twice without a resume');
     this.paused = true;
     this.pauses++;
   }
-  resumeOutput(): void {
+  resume(): void {
     assert.equal(this.paused, true, 'resumed while not paused');
     this.paused = false;
     this.resumes++;
@@ -74,7 +74,7 @@ class FakeHandle {
 }
 
 function setup(over: Partial<PrinterOptions> = {}, sink = new Sink()) {
-  const handle = new FakeHandle();
+  const handle = new FakeValve();
   const printer = createPrinter({
     out: sink,
     color: false,
@@ -82,7 +82,7 @@ function setup(over: Partial<PrinterOptions> = {}, sink = new Sink()) {
     prefix: true,
     timestampFormat: 'time',
     names: ['web.1', 'worker.1'],
-    handle,
+    valve: handle,
     ...over,
   });
   return { printer, sink, handle };
@@ -191,7 +191,7 @@ test('backpressure: a slow stdout pauses and resumes the supervisor; nothing los
   let seq = 0;
   for (let chunk = 0; chunk < 200; chunk++) {
     await handle.whenResumed();
-    // A real supervisor may still deliver what it had already read after pauseOutput().
+    // A real supervisor may still deliver what it had already read after a pause().
     const burst = chunk % 10 === 0 ? 3 : 1;
     for (let b = 0; b < burst; b++) {
       const name = seq % 2 === 0 ? 'web.1' : 'worker.1';

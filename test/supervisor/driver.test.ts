@@ -287,13 +287,14 @@ test('stop keeps an instance stopped; add and remove change the live formation',
   assert.equal(await r.running, 0);
 });
 
-test('pauseOutput pauses every child, including ones spawned while paused', async () => {
+test('a paused output valve pauses every child, including ones spawned while paused', async () => {
   const r = await rig([spec('a.1'), spec('b.1')], { canDie: ['b'] });
-  r.sup.pauseOutput();
+  const valve = r.sup.outputValve();
+  valve.pause();
   assert.deepEqual(r.world.children.map((c) => c.paused), [true, true]);
   await r.sup.add([spec('c.1')]);
   assert.equal(r.world.last('c.1').paused, true);
-  r.sup.resumeOutput();
+  valve.resume();
   assert.deepEqual(r.world.children.map((c) => c.paused), [false, false, false]);
   void r.sup.shutdown('done', 0);
   r.clock.advance(10);
@@ -317,11 +318,12 @@ test('dozen waits for open pipes before exiting: their last lines are delivered'
 test('a pipe held open by an escaped process delays the exit by a bounded grace, not while paused', async () => {
   const r = await rig([spec('a.1')]);
   r.world.last('a.1').holdsOutput = true;
-  r.sup.pauseOutput();
+  const valve = r.sup.outputValve();
+  valve.pause();
   void r.sup.shutdown('done', 0);
   r.clock.advance(5_000);
   assert.equal(r.code(), undefined, 'paused output: wait for the reader');
-  r.sup.resumeOutput();
+  valve.resume();
   r.clock.advance(999);
   assert.equal(r.code(), undefined);
   r.clock.advance(1);

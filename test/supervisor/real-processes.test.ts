@@ -173,10 +173,11 @@ test('a partial line does not hold back other processes; it is flushed after idl
 test('while output is paused (slow stdout), a partial line is not cut by the idle flush', { timeout: 30_000 }, async () => {
   const r = start([spec('slow.1', childCommand('line:ready', 'partial:half-', 'sleep:800', 'line:rest'))]);
   await r.log.waitForOutput('slow.1', /^ready$/m);
-  r.sup.pauseOutput();
+  const valve = r.sup.outputValve();
+  valve.pause();
   // Paused for longer than the idle flush (100 ms) and than the child's pause between its writes.
   await new Promise((resolve) => setTimeout(resolve, 1_200));
-  r.sup.resumeOutput();
+  valve.resume();
   try {
     await r.log.waitForOutput('slow.1', /^half-rest$/m, 5_000);
   } catch (err) {

@@ -22,7 +22,7 @@ import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../.
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
 const printer: Attachment = (supervisor, ctx) => {
   const names = [...ctx.plan.instances.map((s) => s.name), ...(ctx.runsRelease ? ['release'] : [])];
-  const p = createPrinter({ out: process.stdout, err: process.stderr, ...ctx.output, names, handle: supervisor });
+  const p = createPrinter({ out: process.stdout, err: process.stderr, ...ctx.output, names, valve: supervisor.outputValve() });
   const unsubscribe = supervisor.subscribe((event) => p.onEvent(event));
   return async () => {
     unsubscribe();

@@ -1,6 +1,6 @@
 // A SupervisorHandle that only publishes events: what the store and the drains subscribe to.
 import type { SupervisorEvent, StreamName } from '../../../src/supervisor/events.js';
-import type { SupervisorHandle } from '../../../src/supervisor/handle.js';
+import type { OutputValve, RolloutResult, SupervisorHandle } from '../../../src/supervisor/handle.js';
 
 export class FakeSupervisor implements SupervisorHandle {
   private readonly listeners = new Set<(e: SupervisorEvent) => void>();
@@ -40,7 +40,10 @@ export class FakeSupervisor implements SupervisorHandle {
   specs(): never {
     throw new Error('not used by the log store');
   }
-  restart(): Promise<void> {
+  rollout(): Promise<RolloutResult> {
+    return Promise.reject(new Error('not used by the log store'));
+  }
+  restart(): Promise<RolloutResult> {
     return Promise.reject(new Error('not used by the log store'));
   }
   stop(): Promise<void> {
@@ -55,6 +58,7 @@ export class FakeSupervisor implements SupervisorHandle {
   shutdown(): Promise<number> {
     return Promise.reject(new Error('not used by the log store'));
   }
-  pauseOutput(): void {}
-  resumeOutput(): void {}
+  outputValve(): OutputValve {
+    return { pause() {}, resume() {} };
+  }
 }

@@ -7,7 +7,8 @@ export const STATUS_HEADER = ['NAME', 'STATE', 'PID', 'PORT', 'READY', 'UPTIME',
 export function statusRow(i: InstanceInfo): string[] {
   return [
     i.name,
-    i.state,
+    // During a surge a name has two rows: say which is the replacement and which is leaving.
+    i.role === 'incoming' ? `${i.state} (new)` : i.role === 'outgoing' ? `${i.state} (old)` : i.state,
     i.pid === null ? '-' : String(i.pid),
     i.port === null ? '-' : String(i.port),
     i.port === null ? '-' : i.ready ? 'yes' : 'no',

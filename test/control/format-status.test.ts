@@ -50,3 +50,13 @@ test('control commands find the app root as dozen start does: -d, else the folde
   assert.equal(controlRoot({ procfile: 'other/Procfile.dev' }, '/here'), '/here/other');
   assert.equal(controlRoot({ root: '/srv/app', procfile: 'x/Procfile' }, '/here'), '/srv/app');
 });
+
+test('during a surge the two rows of a name say which is the new generation and which the old', () => {
+  const base = {
+    name: 'web.1', type: 'web', index: 1, pid: 10, port: 5000, ready: true, startedAt: 0, uptimeMs: 5_000, restarts: 0,
+    lastExit: null, cpuPercent: null, rssBytes: null, processes: 1,
+  };
+  assert.equal(statusRow({ ...base, state: 'starting', ready: false, generation: 2, role: 'incoming' })[1], 'starting (new)');
+  assert.equal(statusRow({ ...base, state: 'stopping', generation: 1, role: 'outgoing' })[1], 'stopping (old)');
+  assert.equal(statusRow({ ...base, state: 'running', generation: 2, role: 'member' })[1], 'running');
+});

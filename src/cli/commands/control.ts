@@ -55,11 +55,19 @@ export function register(program: Command): void {
   const restart = program
     .command('restart')
     .description('gracefully restart instances, one after another, on the same ports (no pattern: all)')
-    .argument('[patterns...]', 'a type (web), an instance (web.2) or a glob (web.*)');
-  addAppOptions(restart).action((patterns: string[], opts: AppCliOptions) =>
+    .argument('[patterns...]', 'a type (web), an instance (web.2) or a glob (web.*)')
+    .addOption(flag('--surge', 'start each replacement beside the old instance, on a free port, and stop the old one once it is ready', false));
+  addAppOptions(restart).action((patterns: string[], opts: AppCliOptions & { surge: boolean }) =>
     withControl(opts, async (client) => {
-      const result = await client.call({ method: 'restart', params: { patterns } });
-      printLines(actionLines(result, 'restarted'));
+      const result = await client.call({ method: 'restart', params: { patterns, ...(opts.surge ? { mode: 'surge' as const } : {}) } });
+      const { failure } = result;
+      if (!failure) return printLines(actionLines(result, 'restarted'));
+      // The ones before the failed instance were replaced; it and the ones after it run as before.
+      const failedAt = result.instances.findIndex((i) => i.name === failure.instance);
+      printLines(actionLines({ instances: result.instances.slice(0, Math.max(0, failedAt)) }, 'restarted'));
+      throw new DozenError('control', `${failure.instance} was not replaced: the new one ${failure.reason}; the old one keeps running`, {
+        exitCode: ExitCode.failure,
+      });
     }),
   );
 

@@ -1,6 +1,7 @@
 // What `dozen start` plugs into a supervisor before it runs: the printer, the log store, the
 // control server. Each attaches itself and returns how to detach (flush, close) once the run ends.
 import type { LoadedApp } from '../app/load-app.js';
+import type { LogFeed } from '../control/api.js';
 import type { Plan } from '../app/plan.js';
 import type { TimestampFormat } from '../logs/timestamp.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -16,6 +17,8 @@ export interface StartContext {
     prefix: boolean;
     timestampFormat: TimestampFormat;
   };
+  /** Set by the log store's attachment once the store is open: what the control API's `logs` reads. */
+  logs?: LogFeed | undefined;
 }
 
 export type Detach = () => void | Promise<void>;

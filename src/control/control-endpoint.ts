@@ -2,23 +2,15 @@
 // up to the Dispatcher plugged in (a "starting" one until the supervisor is attached).
 import type { Server, Socket } from 'node:net';
 import { readJsonLines } from './json-lines.js';
-import type { ErrorCode, Request, ServerInfo } from './protocol.js';
+import { ControlFailure } from './control-failure.js';
+import type { Request, ServerInfo } from './protocol.js';
 import { MAX_LINE_BYTES, PROTOCOL_VERSION, encodeLine } from './wire.js';
+
+export { ControlFailure } from './control-failure.js';
 
 /** The request schemas (zod), loaded with the first request: most runs are never asked anything. */
 let protocol: Promise<typeof import('./protocol.js')> | undefined;
 const loadProtocol = () => (protocol ??= import('./protocol.js'));
-
-/** A request that fails as data: answered with `{ok: false, error: {code, message}}`. */
-export class ControlFailure extends Error {
-  constructor(
-    readonly code: ErrorCode,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ControlFailure';
-  }
-}
 
 /** What a dispatcher can do with the connection a request came on (used by `subscribe`). */
 export interface Connection {
@@ -26,6 +18,8 @@ export interface Connection {
   send(message: object): void;
   /** Bytes written but not yet taken by the client. */
   queuedBytes(): number;
+  /** Resolves once the client has taken what was written (or the connection closed). */
+  drained(): Promise<void>;
   /** Called once when the connection closes. */
   onClose(listener: () => void): void;
 }
@@ -75,6 +69,18 @@ export class ControlEndpoint {
         if (!socket.destroyed) socket.write(encodeLine({ v: PROTOCOL_VERSION, ...message }));
       },
       queuedBytes: () => socket.writableLength,
+      drained: () =>
+        socket.destroyed || socket.writableLength === 0
+          ? Promise.resolve()
+          : new Promise<void>((resolve) => {
+              const done = () => {
+                socket.off('drain', done);
+                socket.off('close', done);
+                resolve();
+              };
+              socket.on('drain', done);
+              socket.on('close', done);
+            }),
       onClose: (listener) => (socket.destroyed ? listener() : closeListeners.push(listener)),
     };
     readJsonLines(socket, {

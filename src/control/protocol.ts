@@ -11,6 +11,17 @@ const id = z.number().int().nonnegative();
 const version = z.literal(PROTOCOL_VERSION);
 const pattern = z.string().min(1).max(200);
 
+/** The filters of `dozen logs`, as its flags spell them. */
+const LogFilter = z.object({
+  num: z.string().max(20).optional(),
+  ps: pattern.optional(),
+  source: z.string().max(20).optional(),
+  grep: z.string().max(10_000).optional(),
+  search: z.string().max(10_000).optional(),
+  since: z.string().max(100).optional(),
+  until: z.string().max(100).optional(),
+});
+
 /** What every line must at least look like before its method is known. */
 export const Envelope = z.object({ v: z.number(), id, method: z.string() });
 
@@ -40,6 +51,16 @@ export const Request = z.discriminatedUnion('method', [
   z.object({ v: version, id, method: z.literal('quit') }),
   /** Stream every supervisor event as `{v, id, event}` lines until the client hangs up. */
   z.object({ v: version, id, method: z.literal('subscribe') }),
+  /**
+   * Stored log lines, filtered as `dozen logs` filters them. `follow`: then every new matching
+   * line as it is stored, in `log-lines` events, from `after` (a cursor) if given.
+   */
+  z.object({
+    v: version,
+    id,
+    method: z.literal('logs'),
+    params: z.object({ filter: LogFilter, follow: z.boolean().optional(), after: z.number().int().nonnegative().optional() }),
+  }),
 ]);
 export type Request = z.infer<typeof Request>;
 export type Method = Request['method'];
@@ -123,6 +144,20 @@ export const ScaleResult = z.object({
 });
 export type ScaleResult = z.infer<typeof ScaleResult>;
 
+export const StoredLineInfo = z.object({
+  id: z.number().int(),
+  tsUs: z.number(),
+  instance: z.string(),
+  type: z.string(),
+  source: z.enum(['app', 'dozen']),
+  stream: z.string(),
+  text: z.string(),
+});
+
+/** The matching lines (oldest first) and the cursor: the number of the newest line the answer saw. */
+export const LogsResult = z.object({ lines: z.array(StoredLineInfo), cursor: z.number().int() });
+export type LogsResult = z.infer<typeof LogsResult>;
+
 export const QuitResult = z.object({ pid: z.number().int() });
 export type QuitResult = z.infer<typeof QuitResult>;
 
@@ -135,6 +170,7 @@ export const ResultFor = {
   scale: ScaleResult,
   quit: QuitResult,
   subscribe: z.object({}),
+  logs: LogsResult,
 } as const satisfies Record<Method, z.ZodType>;
 export type ResultFor<M extends Method> = z.infer<(typeof ResultFor)[M]>;
 

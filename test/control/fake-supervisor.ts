@@ -50,6 +50,8 @@ export class FakeSupervisor implements SupervisorHandle {
 
   async rollout(request: RolloutRequest): Promise<RolloutResult> {
     this.calls.push({ method: 'rollout', args: [request.mode, ...request.names] });
+    const next = request.spec;
+    if (next) for (const [i, s] of this.specList.entries()) if (request.names.includes(s.name)) this.specList[i] = next(s);
     return this.replace(request.names);
   }
 
@@ -61,7 +63,8 @@ export class FakeSupervisor implements SupervisorHandle {
   private replace(names: string[]): RolloutResult {
     for (const name of names) {
       const row = this.rows.get(name) as InstanceStatus;
-      Object.assign(row, { state: 'running', pid: this.nextPid++, startedAt: Date.now(), restarts: row.restarts + 1, generation: row.generation + 1 });
+      const release = this.specList.find((s) => s.name === name)?.release;
+      Object.assign(row, { state: 'running', pid: this.nextPid++, startedAt: Date.now(), restarts: row.restarts + 1, generation: row.generation + 1, release });
     }
     return { ok: true, replaced: names };
   }

@@ -10,7 +10,6 @@ import { fileURLToPath } from 'node:url';
 import { claimControlSocket, type ControlSocketClaim } from '../../src/control/claim.js';
 import { ControlClient, ControlRequestError, connectToApp, type WireEvent } from '../../src/control/client.js';
 import { attachControlServer } from '../../src/control/server.js';
-import { createScaler } from '../../src/control/scaler.js';
 import { DozenError, ExitCode } from '../../src/errors.js';
 import { ensureStateDir } from '../../src/platform/state-dir.js';
 import { FakeSupervisor, spec } from './fake-supervisor.js';
@@ -38,7 +37,7 @@ async function serve(sup: FakeSupervisor, scale = true): Promise<ControlClient> 
   claim = await claimControlSocket(stateDir, { version: '9.9.9' });
   attachControlServer(sup, {
     stateDir,
-    ...(scale ? { scale: createScaler({ plan: (f) => planWeb(f), current: () => sup.specs() }) } : {}),
+    ...(scale ? { model: { instances: planWeb } } : {}),
   });
   return client();
 }
@@ -143,7 +142,7 @@ test('scale: a bad spec is a formation error; a dozen without a planner says it 
 test('quit answers with the pid, shuts the supervisor down once, and the disposer hangs up', async () => {
   const sup = twoWebs();
   claim = await claimControlSocket(stateDir);
-  const dispose = attachControlServer(sup, { stateDir });
+  const { close: dispose } = attachControlServer(sup, { stateDir });
   const c = await client();
   assert.deepEqual(await c.call({ method: 'quit' }), { pid: process.pid });
   assert.deepEqual(await c.call({ method: 'quit' }), { pid: process.pid });

@@ -6,13 +6,13 @@ import { claimControlSocket } from '../../control/claim.js';
 import { ControlRequestError, connectToApp, type ControlClient } from '../../control/client.js';
 import { STATUS_HEADER, statusRow } from '../../control/format-status.js';
 import type { ActionResult } from '../../control/protocol.js';
-import { createScaler, joinScaleArgs } from '../../control/scaler.js';
+import { joinScaleArgs } from '../../control/scaler.js';
 import { attachControlServer } from '../../control/server.js';
 import { controlSocketPath } from '../../control/socket-path.js';
 import { DozenError, ExitCode } from '../../errors.js';
 import { ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
 import type { Attachment } from '../attachment.js';
-import { planInstances } from '../../app/plan.js';
+import { appModel } from '../../app/app-model.js';
 import { addAppOptions, flag, type AppCliOptions } from '../options.js';
 import { printJson, printLines, table } from '../print.js';
 import { version } from '../version.js';
@@ -26,16 +26,15 @@ export const controlAttachment: Attachment = async (supervisor, ctx) => {
   const claim = await claimControlSocket(stateDir, { version, root: ctx.app.root });
   // Said before the run: held until it starts, then printed, stored and drained like every line.
   for (const note of claim.notes) supervisor.say('info', note);
-  return attachControlServer(supervisor, {
+  const server = attachControlServer(supervisor, {
     stateDir,
     claim,
-    scale: createScaler({
-      // The app as loaded at start and the same base port: new instances get the config and the
-      // ports of the formula the running ones have.
-      plan: (formation) => planInstances(ctx.app, { formation, port: String(ctx.plan.basePort) }).instances,
-      current: () => supervisor.specs(),
-    }),
+    // The app as loaded at start on the same base port: new instances get the config and the
+    // ports of the formula the running ones have. A rollout to a new release swaps it.
+    model: appModel(ctx.app, ctx.plan.basePort),
+    logs: () => ctx.logs,
   });
+  return () => server.close();
 };
 
 export function register(program: Command): void {

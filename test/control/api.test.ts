@@ -1,0 +1,162 @@
+// The control API without a transport: the fake supervisor behind it, a log feed over an array.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createControlApi, MAX_QUERY_LINES, type LogFeed } from '../../src/control/api.js';
+import { ControlFailure } from '../../src/control/control-failure.js';
+import type { ServerInfo } from '../../src/control/protocol.js';
+import type { LogQuery } from '../../src/logs/query.js';
+import type { StoredLine } from '../../src/logs/store/stored-line.js';
+import { FakeSupervisor, spec } from './fake-supervisor.js';
+
+const info: ServerInfo = { pid: process.pid, version: '9.9.9', protocol: 1, stateDir: '/tmp/x', startedAt: 0, phase: 'running' };
+
+/** A store of lines in memory: `store(n)` commits n more lines and tells the listeners. */
+class ArrayFeed implements LogFeed {
+  readonly lines: StoredLine[] = [];
+  readonly queries: LogQuery[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  store(count: number, instance = 'web.1'): void {
+    for (let i = 0; i < count; i++) {
+      const id = this.lines.length + 1;
+      this.lines.push({ id, tsUs: id, instance, type: instance.split('.')[0] as string, source: 'app', stream: 'stdout', text: `line ${id}` });
+    }
+    for (const l of this.listeners) l();
+  }
+
+  listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  private matching(q: LogQuery): StoredLine[] {
+    return this.lines.filter((l) => (q.ps === undefined || l.instance.startsWith(q.ps)) && (q.grep === undefined || q.grep.test(l.text)));
+  }
+
+  snapshot(q: LogQuery) {
+    this.queries.push(q);
+    const all = this.matching(q);
+    return { lines: q.limit === undefined ? all : all.slice(-q.limit), cursor: this.lines.length };
+  }
+
+  after(cursor: number, q: LogQuery) {
+    // Pages of 3, as the real reader pages: a follow must come back for the rest.
+    const lines = this.matching(q).filter((l) => l.id > cursor).slice(0, 3);
+    return { lines, cursor: lines.at(-1)?.id ?? this.lines.length };
+  }
+
+  onStored(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+
+const twoWebs = () => new FakeSupervisor([spec('web.1', 5000), spec('web.2', 5001), spec('worker.1', 5100)]);
+
+test('logs: a query with the CLI filters, capped, with the cursor to follow from', () => {
+  const feed = new ArrayFeed();
+  feed.store(3);
+  const api = createControlApi({ handle: twoWebs(), info, logs: () => feed });
+  const { lines, cursor } = api.logs({ num: '2', grep: 'line [23]' });
+  assert.deepEqual(lines.map((l) => l.text), ['line 2', 'line 3']);
+  assert.equal(cursor, 3);
+  api.logs({ num: String(MAX_QUERY_LINES * 10) });
+  api.logs({ since: '1h' });
+  assert.deepEqual(feed.queries.slice(1).map((q) => q.limit), [MAX_QUERY_LINES, MAX_QUERY_LINES]);
+});
+
+test('logs: a bad filter is a bad request, a dozen without a store says so', () => {
+  const api = createControlApi({ handle: twoWebs(), info, logs: () => new ArrayFeed() });
+  assert.throws(
+    () => api.logs({ grep: '(' }),
+    (err: unknown) => err instanceof ControlFailure && err.code === 'bad-request' && /--grep: invalid regular expression/.test(err.message),
+  );
+  const without = createControlApi({ handle: twoWebs(), info });
+  assert.throws(() => without.logs({}), (err: unknown) => err instanceof ControlFailure && err.code === 'unsupported');
+});
+
+test('followLogs: every matching line stored after the cursor, in order, none lost while the consumer is slow', async () => {
+  const feed = new ArrayFeed();
+  feed.store(2);
+  const api = createControlApi({ handle: twoWebs(), info, logs: () => feed });
+  const got: string[] = [];
+  let release: () => void = () => {};
+  let held = false;
+  const follow = api.followLogs(
+    { ps: 'web' },
+    2,
+    async (lines) => {
+      got.push(...lines.map((l) => `${l.instance} ${l.text}`));
+      if (!held) {
+        held = true; // the first push takes its time: what is stored meanwhile must follow later
+        await new Promise<void>((resolve) => (release = resolve));
+      }
+    },
+    (message) => assert.fail(message),
+  );
+  feed.store(2);
+  feed.store(1, 'worker.1');
+  feed.store(5);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(got, ['web.1 line 3', 'web.1 line 4'], 'one push at a time');
+  release();
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(got, ['web.1 line 3', 'web.1 line 4', 'web.1 line 6', 'web.1 line 7', 'web.1 line 8', 'web.1 line 9', 'web.1 line 10']);
+  follow.stop();
+  assert.equal(feed.listenerCount(), 0, 'stop unsubscribes');
+  feed.store(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(got.length, 7);
+});
+
+test('followLogs: a store that cannot be read any more ends the follow with the reason', async () => {
+  const feed = new ArrayFeed();
+  const api = createControlApi({ handle: twoWebs(), info, logs: () => feed });
+  const errors: string[] = [];
+  api.followLogs({}, 0, () => undefined, (m) => errors.push(m));
+  feed.after = () => {
+    throw new Error('the database connection is not open');
+  };
+  feed.store(1);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(errors, ['the database connection is not open']);
+  assert.equal(feed.listenerCount(), 0);
+});
+
+test('rolloutTo: every member gets its spec from the new model, and scale plans from it afterwards', async () => {
+  const sup = twoWebs();
+  const model = (release: string) => ({
+    instances: (formation: string) => {
+      const n = Number(/web=(\d+)/.exec(formation)?.[1] ?? 0);
+      return Array.from({ length: n }, (_, i) => ({ ...spec(`web.${i + 1}`, 5000 + i), release }));
+    },
+    specFor: (type: string, index: number) => ({ ...spec(`${type}.${index}`, undefined), command: `run ${type} ${release}`, release }),
+  });
+  const api = createControlApi({ handle: sup, info, model: model('v1') });
+  const result = await api.rolloutTo(model('v2'), 'surge');
+  assert.deepEqual(result, { ok: true, replaced: ['web.1', 'web.2', 'worker.1'] });
+  assert.deepEqual(sup.calls, [{ method: 'rollout', args: ['surge', 'web.1', 'web.2', 'worker.1'] }]);
+  assert.deepEqual(sup.specs().map((s) => [s.name, s.command, s.release]), [
+    ['web.1', 'run web v2', 'v2'],
+    ['web.2', 'run web v2', 'v2'],
+    ['worker.1', 'run worker v2', 'v2'],
+  ]);
+  const { instances } = await api.status({ cpuSampleMs: 0 });
+  assert.deepEqual(instances.map((i) => [i.name, i.generation, i.release]), [['web.1', 2, 'v2'], ['web.2', 2, 'v2'], ['worker.1', 2, 'v2']]);
+  const scaled = await api.scale('web=3');
+  assert.deepEqual(scaled.added.map((a) => a.name), ['web.3']);
+  assert.equal(sup.specs().find((s) => s.name === 'web.3')?.release, 'v2', 'scaled from the model now running');
+});
+
+test('restart reports a replacement that failed; stop and restart resolve patterns over the members only', async () => {
+  const sup = twoWebs();
+  sup.rollout = async (request) => {
+    sup.calls.push({ method: 'rollout', args: [request.mode, ...request.names] });
+    return { ok: false, replaced: [], failed: 'web.1', reason: 'exited with code 1' };
+  };
+  const api = createControlApi({ handle: sup, info });
+  const result = await api.restart(['web'], 'surge');
+  assert.deepEqual(result.failure, { instance: 'web.1', reason: 'exited with code 1' });
+  assert.deepEqual(sup.calls, [{ method: 'rollout', args: ['surge', 'web.1', 'web.2'] }]);
+  const stop = await api.stop(['web.2']);
+  assert.deepEqual([stop.failure, stop.instances.map((i) => [i.name, i.state])], [null, [['web.2', 'stopped']]]);
+});

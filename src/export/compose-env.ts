@@ -6,7 +6,6 @@
 
 /** `'value'` when every compose parser reads it back unchanged, else undefined. */
 export function composeEnvFileValue(value: string): string | undefined {
-  // eslint-disable-next-line no-control-regex
   if (/['\u0000-\u0008\u000b-\u001f\u007f]/.test(value)) return undefined;
   if (value.includes('${') || value.includes('\\\\') || value.endsWith('\\')) return undefined;
   return `'${value}'`;

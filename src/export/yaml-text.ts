@@ -4,7 +4,6 @@
 // control character double-quoted (with escapes), and no anchors.
 import { Document, Scalar, visit } from 'yaml';
 
-// eslint-disable-next-line no-control-regex
 const NEEDS_DOUBLE_QUOTES = /[\t\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\ufeff]/;
 
 export function toYaml(value: unknown): string {

@@ -36,12 +36,12 @@ test('release first, then the formation; the first exit stops it with its code',
   const result = await runCli(['start', '--no-timestamp', '-d', a.dir], { timeoutMs: 30_000 });
   assert.equal(result.code, 3, result.stdout + result.stderr);
   const out = result.stdout;
-  assert.match(out, /^release  \| migrating$/m);
+  assert.match(out, /^release {2}\| migrating$/m);
   assert.ok(out.indexOf('release  | migrating') < out.indexOf('web.1 started'), out);
-  assert.match(out, /^dozen    \| web\.1 started pid \d+ on port 5000$/m);
-  assert.match(out, /^dozen    \| worker\.1 exited with code 3$/m);
-  assert.match(out, /^dozen    \| worker\.1 exited: sending SIGTERM to all processes$/m);
-  assert.match(out, /^web\.1    \| got SIGTERM$/m);
+  assert.match(out, /^dozen {4}\| web\.1 started pid \d+ on port 5000$/m);
+  assert.match(out, /^dozen {4}\| worker\.1 exited with code 3$/m);
+  assert.match(out, /^dozen {4}\| worker\.1 exited: sending SIGTERM to all processes$/m);
+  assert.match(out, /^web\.1 {4}\| got SIGTERM$/m);
   await assertAllGone(pidsIn(out), 500);
 });
 

@@ -28,7 +28,7 @@ test('--no-timestamp drops the time; iso uses RFC 3339', () => {
   const noTime = new HeadFormatter({ ...plain, timestamps: false });
   assert.equal(noTime.head(AT, 'web.1', 'stdout').toString(), 'web.1    | ');
   const iso = new HeadFormatter({ ...plain, timestampFormat: 'iso' });
-  assert.match(iso.head(AT, 'web.1', 'stdout').toString(), /^2026-11-28T09:05:03\.250(Z|[+-]\d\d:\d\d) web\.1    \| $/);
+  assert.match(iso.head(AT, 'web.1', 'stdout').toString(), /^2026-11-28T09:05:03\.250(Z|[+-]\d\d:\d\d) web\.1 {4}\| $/);
 });
 
 test('heads are reused within a second and rebuilt when the time text changes', () => {

@@ -23,9 +23,10 @@ const RANKS: Record<string, number> = {
   app: 2,
   supervisor: 3,
   logs: 4,
-  control: 4,
   export: 4,
-  cli: 5,
+  // The control API serves the supervisor and the log store to every client.
+  control: 5,
+  cli: 6,
 };
 
 /**

@@ -7,7 +7,7 @@ import type { SupervisorHandle } from '../supervisor/handle.js';
 import { createControlApi, type ControlApi, type FormationModel, type LogFeed } from './api.js';
 import { claimFor, type ControlSocketClaim } from './claim.js';
 import type { Connection, Dispatcher } from './control-endpoint.js';
-import type { Request, ServerInfo } from './protocol.js';
+import type { Request } from './protocol.js';
 
 export { DEFAULT_CPU_SAMPLE_MS } from './api.js';
 

@@ -87,6 +87,15 @@ export class ControlClient {
     this.socket.end();
   }
 
+  /** Stops reading from the server (backpressure: the server then stops sending). */
+  pause(): void {
+    this.socket.pause();
+  }
+
+  resume(): void {
+    this.socket.resume();
+  }
+
   private onLine(line: string): void {
     const { ServerLine, ResultFor, describeIssues } = this.protocol;
     let parsed;

@@ -12,7 +12,7 @@ const version = z.literal(PROTOCOL_VERSION);
 const pattern = z.string().min(1).max(200);
 
 /** The filters of `dozen logs`, as its flags spell them. */
-const LogFilter = z.object({
+export const LogFilter = z.object({
   num: z.string().max(20).optional(),
   ps: pattern.optional(),
   source: z.string().max(20).optional(),
@@ -21,6 +21,8 @@ const LogFilter = z.object({
   since: z.string().max(100).optional(),
   until: z.string().max(100).optional(),
 });
+
+export type LogFilter = z.infer<typeof LogFilter>;
 
 /** What every line must at least look like before its method is known. */
 export const Envelope = z.object({ v: z.number(), id, method: z.string() });

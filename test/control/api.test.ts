@@ -1,54 +1,13 @@
 // The control API without a transport: the fake supervisor behind it, a log feed over an array.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createControlApi, MAX_QUERY_LINES, type LogFeed } from '../../src/control/api.js';
+import { createControlApi, MAX_QUERY_LINES } from '../../src/control/api.js';
 import { ControlFailure } from '../../src/control/control-failure.js';
 import type { ServerInfo } from '../../src/control/protocol.js';
-import type { LogQuery } from '../../src/logs/query.js';
-import type { StoredLine } from '../../src/logs/store/stored-line.js';
+import { ArrayFeed } from './array-feed.js';
 import { FakeSupervisor, spec } from './fake-supervisor.js';
 
 const info: ServerInfo = { pid: process.pid, version: '9.9.9', protocol: 1, stateDir: '/tmp/x', startedAt: 0, phase: 'running' };
-
-/** A store of lines in memory: `store(n)` commits n more lines and tells the listeners. */
-class ArrayFeed implements LogFeed {
-  readonly lines: StoredLine[] = [];
-  readonly queries: LogQuery[] = [];
-  private readonly listeners = new Set<() => void>();
-
-  store(count: number, instance = 'web.1'): void {
-    for (let i = 0; i < count; i++) {
-      const id = this.lines.length + 1;
-      this.lines.push({ id, tsUs: id, instance, type: instance.split('.')[0] as string, source: 'app', stream: 'stdout', text: `line ${id}` });
-    }
-    for (const l of this.listeners) l();
-  }
-
-  listenerCount(): number {
-    return this.listeners.size;
-  }
-
-  private matching(q: LogQuery): StoredLine[] {
-    return this.lines.filter((l) => (q.ps === undefined || l.instance.startsWith(q.ps)) && (q.grep === undefined || q.grep.test(l.text)));
-  }
-
-  snapshot(q: LogQuery) {
-    this.queries.push(q);
-    const all = this.matching(q);
-    return { lines: q.limit === undefined ? all : all.slice(-q.limit), cursor: this.lines.length };
-  }
-
-  after(cursor: number, q: LogQuery) {
-    // Pages of 3, as the real reader pages: a follow must come back for the rest.
-    const lines = this.matching(q).filter((l) => l.id > cursor).slice(0, 3);
-    return { lines, cursor: lines.at(-1)?.id ?? this.lines.length };
-  }
-
-  onStored(listener: () => void): () => void {
-    this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
-  }
-}
 
 const twoWebs = () => new FakeSupervisor([spec('web.1', 5000), spec('web.2', 5001), spec('worker.1', 5100)]);
 

@@ -1,19 +1,26 @@
 // `dozen logs`: the app's stored lines (its own and dozen's), filtered, as Logplex text or JSON;
-// `--tail` keeps printing new lines. It reads the log store directly (not the control socket):
-// it works while the app runs (WAL lets readers in beside the writer) and after it stopped.
+// `--tail` keeps printing new lines. It reads the log store directly: it works while the app runs
+// (WAL lets readers in beside the writer) and after it stopped. While dozen runs, `--tail` follows
+// through its control API, which pushes new lines as they are committed; otherwise it polls.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { DozenError } from '../../errors.js';
 import { formatJson, formatLogplex } from '../../logs/logplex-format.js';
 import { parseLogQuery, type LogFilterOptions, type LogQuery } from '../../logs/query.js';
+import { ControlClient, type WireEvent } from '../../control/client.js';
+import type { LogFilter } from '../../control/protocol.js';
+import { controlSocketPath } from '../../control/socket-path.js';
 import { LogReader } from '../../logs/store/log-reader.js';
 import type { StoredLine } from '../../logs/store/stored-line.js';
 import { stateDirFor } from '../../platform/state-dir.js';
 import { flag } from '../options.js';
 import { controlRoot } from './control.js';
 
-/** How often `--tail` looks for new rows: the store commits every ~250 ms anyway. */
+/** How often `--tail` looks for new rows without a running dozen: the store commits every ~250 ms anyway. */
 const TAIL_POLL_MS = 200;
+
+/** While polling, how often `--tail` looks for a dozen to follow through instead (it may start later). */
+const RECONNECT_POLLS = 10;
 
 interface LogsOptions extends LogFilterOptions {
   procfile?: string;
@@ -67,27 +74,94 @@ async function logs(opts: LogsOptions): Promise<void> {
     await out.write(first.lines, format);
     if (!tail) return;
     const live: LogQuery = { ...query, limit: undefined, sinceUs: undefined };
+    const filter = wireFilter(opts);
     let cursor = first.cursor;
+    let polls = 0;
     while (!out.closed) {
+      if (polls % RECONNECT_POLLS === 0) {
+        const followed = await followThroughDozen(controlSocketPath(stateDir), filter, cursor, out, format);
+        if (followed !== undefined) {
+          cursor = followed; // dozen stopped: its last lines are in; keep following by polling
+          polls = 0;
+        }
+      }
       const next = reader.after(cursor, live);
       cursor = next.cursor;
       await out.write(next.lines, format);
-      if (next.lines.length === 0) await sleep(TAIL_POLL_MS);
+      if (next.lines.length === 0) {
+        polls += 1;
+        await sleep(TAIL_POLL_MS);
+      }
     }
   } finally {
     reader.close();
   }
 }
 
+/** The filters as the control API takes them: the flags as given (the server parses them alike). */
+function wireFilter(opts: LogsOptions): LogFilter {
+  const { num, ps, source, grep, search, since, until } = opts;
+  return Object.fromEntries(Object.entries({ num, ps, source, grep, search, since, until }).filter(([, v]) => v !== undefined));
+}
+
+/**
+ * Follows through the control API of the dozen running for the app: it pushes each committed
+ * batch. Resolves with the cursor (the last line printed) once dozen hangs up or the output
+ * closes; undefined if no dozen serves logs now (none runs, it is starting, it keeps no store).
+ */
+async function followThroughDozen(
+  socketPath: string,
+  filter: LogFilter,
+  cursor: number,
+  out: LineWriter,
+  format: (l: StoredLine) => string,
+): Promise<number | undefined> {
+  let client: ControlClient;
+  try {
+    client = await ControlClient.connect(socketPath, 2000);
+  } catch {
+    return undefined;
+  }
+  let last = cursor;
+  let writing = Promise.resolve();
+  const onEvent = (event: WireEvent) => {
+    if (event.type !== 'log-lines') return;
+    const lines = event.lines as StoredLine[];
+    last = lines.at(-1)?.id ?? last;
+    // Pause reading while stdout is backed up: dozen then stops reading the store for us.
+    client.pause();
+    writing = writing.then(() => out.write(lines, format)).then(() => client.resume());
+  };
+  try {
+    await client.call({ method: 'logs', params: { filter, follow: true, after: cursor } }, onEvent);
+  } catch {
+    client.close();
+    return undefined;
+  }
+  await Promise.race([client.closed, out.whenClosed()]);
+  client.close();
+  await writing;
+  return last;
+}
+
 /** Writes lines in blocks and waits for the pipe to drain: a million lines never pile up in memory. */
 class LineWriter {
   closed = false;
+  private readonly closing: Promise<void>;
 
   constructor(private readonly stream: NodeJS.WriteStream) {
     // `dozen logs | head`: the reader went away (EPIPE); stop quietly, as for any write error.
-    stream.on('error', () => {
-      this.closed = true;
-    });
+    this.closing = new Promise((resolve) =>
+      stream.on('error', () => {
+        this.closed = true;
+        resolve();
+      }),
+    );
+  }
+
+  /** Resolves when the output went away. */
+  whenClosed(): Promise<void> {
+    return this.closing;
   }
 
   async write(lines: StoredLine[], format: (l: StoredLine) => string): Promise<void> {

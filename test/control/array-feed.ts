@@ -1,0 +1,45 @@
+// A log store in memory for control tests: `store(n)` commits n more lines and tells the listeners.
+import type { LogFeed } from '../../src/control/api.js';
+import type { LogQuery } from '../../src/logs/query.js';
+import type { StoredLine } from '../../src/logs/store/stored-line.js';
+
+/** A store of lines in memory: `store(n)` commits n more lines and tells the listeners. */
+export class ArrayFeed implements LogFeed {
+  readonly lines: StoredLine[] = [];
+  readonly queries: LogQuery[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  store(count: number, instance = 'web.1'): void {
+    for (let i = 0; i < count; i++) {
+      const id = this.lines.length + 1;
+      this.lines.push({ id, tsUs: id, instance, type: instance.split('.')[0] as string, source: 'app', stream: 'stdout', text: `line ${id}` });
+    }
+    for (const l of this.listeners) l();
+  }
+
+  listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  private matching(q: LogQuery): StoredLine[] {
+    return this.lines.filter((l) => (q.ps === undefined || l.instance.startsWith(q.ps)) && (q.grep === undefined || q.grep.test(l.text)));
+  }
+
+  snapshot(q: LogQuery) {
+    this.queries.push(q);
+    const all = this.matching(q);
+    return { lines: q.limit === undefined ? all : all.slice(-q.limit), cursor: this.lines.length };
+  }
+
+  after(cursor: number, q: LogQuery) {
+    // Pages of 3, as the real reader pages: a follow must come back for the rest.
+    const lines = this.matching(q).filter((l) => l.id > cursor).slice(0, 3);
+    return { lines, cursor: lines.at(-1)?.id ?? this.lines.length };
+  }
+
+  onStored(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}
+

@@ -37,9 +37,6 @@ export interface Manager {
 
 /** The repository root (bench/ compiles to dist/bench/). */
 export const REPO_ROOT = resolve(new URL('../..', import.meta.url).pathname);
-/** dozen as users run it: the package's launcher, which runs the bundle `npm run build` writes. */
-const DOZEN_BIN = join(REPO_ROOT, 'bin/dozen');
-const DOZEN_BUNDLE = join(REPO_ROOT, 'dist/bundle/main.js');
 const NODE_FLOOR = join(REPO_ROOT, 'dist/bench/node-floor.js');
 
 function which(bin: string): string | undefined {
@@ -71,15 +68,23 @@ function procfile(dir: string, app: App): void {
 
 const portEnv = (app: App): Record<string, string> => (app.port === undefined ? {} : { PORT: String(app.port) });
 
-function dozen(id: string, label: string, extra: string[]): Manager {
+/**
+ * Another build of dozen to compare with in the same run (a regression check): the checkout in
+ * DOZEN_BENCH_BASELINE, built with `npm run build` there.
+ */
+const BASELINE = process.env.DOZEN_BENCH_BASELINE;
+
+/** dozen as users run it: the package's launcher, which runs the bundle `npm run build` writes. */
+function dozen(id: string, label: string, extra: string[], root = REPO_ROOT): Manager {
+  const bin = join(root, 'bin/dozen');
   return {
     id,
     label,
-    install: 'npm run build',
-    detect: () => (existsSync(DOZEN_BUNDLE) ? versionOf(DOZEN_BIN, ['--version']) : undefined),
+    install: root === REPO_ROOT ? 'npm run build' : `set DOZEN_BENCH_BASELINE to a built checkout of dozen`,
+    detect: () => (existsSync(join(root, 'dist/bundle/main.js')) ? versionOf(bin, ['--version']) : undefined),
     prepare(dir, app) {
       procfile(dir, app);
-      const argv = [DOZEN_BIN, 'start', '-f', 'Procfile', '--can-die', app.procs.map((p) => p.name).join(','), ...extra];
+      const argv = [bin, 'start', '-f', 'Procfile', '--can-die', app.procs.map((p) => p.name).join(','), ...extra];
       if (app.port !== undefined) argv.push('-p', String(app.port));
       return { argv };
     },
@@ -102,6 +107,7 @@ export const MANAGERS: Manager[] = [
   dozen('dozen', 'dozen', []),
   // The same without the searchable log store (its SQLite writer thread), to show what it costs.
   dozen('dozen-no-store', 'dozen --no-log-store', ['--no-log-store']),
+  ...(BASELINE ? [dozen('dozen-baseline', `dozen (baseline build in ${BASELINE})`, [], BASELINE)] : []),
   {
     // Not a peer: the least any Node.js manager does (bench/node-floor.ts), to show what Node costs.
     id: 'node-floor',

@@ -16,22 +16,22 @@ export function renderSystemd(instances: readonly ProcessSpec[], ctx: ExportCont
   requireShellNames(FORMAT, [...Object.keys(ctx.config), ...instances.flatMap((s) => Object.keys(s.env))]);
   const app = ctx.app;
   const files: ExportFile[] = [];
-  const release = ctx.releasePhase && { unit: `${app}-release.service`, spec: ctx.releasePhase };
+  const releasePhase = ctx.releasePhase && { unit: `${app}-release.service`, spec: ctx.releasePhase };
 
   files.push({ path: `${app}.env`, content: envFile(Object.entries(ctx.config)), secret: true });
 
   const wanted: string[] = [];
   for (const [type, { first }] of countsByType(instances)) {
     const unitBase = `${app}-${typeName(ctx.typeNames, type)}`;
-    files.push({ path: `${unitBase}@.service`, content: instanceUnit(unitBase, type, first, ctx, release?.unit) });
+    files.push({ path: `${unitBase}@.service`, content: instanceUnit(unitBase, type, first, ctx, releasePhase?.unit) });
     for (const spec of instances.filter((s) => s.type === type)) {
       wanted.push(`${unitBase}@${spec.index}.service`);
       files.push({ path: `${unitBase}.${spec.index}.env`, content: envFile(instanceVars(spec, ctx.config)) });
     }
   }
-  if (release) {
-    files.push({ path: `${app}-release.env`, content: envFile(instanceVars(release.spec, ctx.config)) });
-    files.push({ path: release.unit, content: releaseUnit(release.spec, ctx) });
+  if (releasePhase) {
+    files.push({ path: `${app}-release.env`, content: envFile(instanceVars(releasePhase.spec, ctx.config)) });
+    files.push({ path: releasePhase.unit, content: releaseUnit(releasePhase.spec, ctx) });
   }
   files.push({ path: `${app}.target`, content: target(app, wanted) });
   return files;

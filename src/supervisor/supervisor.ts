@@ -2,7 +2,7 @@
 // and performs its effects — spawn, signal, timers, port watches, events. Spawner, clock, group
 // operations and port probe are injected, so tests run it with fakes and a manual clock.
 //
-// Formation life: [release] -> running -> stopping -> done. run() resolves with dozen's exit code.
+// Formation life: [release phase] -> running -> stopping -> done. run() resolves with dozen's exit code.
 import { DozenError } from '../errors.js';
 import type { ProcessSpec } from '../formation/types.js';
 import { realClock, type Clock } from '../platform/clock.js';
@@ -94,7 +94,7 @@ interface Waiter {
   resolve: () => void;
 }
 
-type FormationPhase = 'idle' | 'release' | 'running' | 'stopping' | 'done';
+type FormationPhase = 'idle' | 'release-phase' | 'running' | 'stopping' | 'done';
 
 /**
  * Once every group is gone, how long to wait for pipes still open (held by a process that left
@@ -175,7 +175,7 @@ class FormationDriver implements Supervisor {
     if (this.watchdog === undefined) this.watchdog = startWatchdog();
     const releasePhase = this.opts.releasePhase;
     if (releasePhase) {
-      this.phase = 'release';
+      this.phase = 'release-phase';
       this.releasePhase = this.newSlot({ ...releasePhase, name: 'release' }, 'release-phase', 1);
       this.say('info', 'running the release phase');
       this.dispatch(this.releasePhase, { type: 'start' });
@@ -391,7 +391,7 @@ class FormationDriver implements Supervisor {
     // A surge slot's end is its rollout's business (a failed replacement), not the formation's.
     if (slot.role === 'incoming' || slot.role === 'outgoing') return;
     if (slot.role === 'release-phase') {
-      if (this.phase !== 'release') return; // stopped by a signal meanwhile
+      if (this.phase !== 'release-phase') return; // stopped by a signal meanwhile
       if (isSuccess(outcome)) {
         this.say('info', 'release finished');
         this.startFormation();
@@ -506,7 +506,7 @@ class FormationDriver implements Supervisor {
 
   async remove(names: string[]): Promise<void> {
     const slots = this.lookup(names);
-    if (this.phase === 'idle' || this.phase === 'release') {
+    if (this.phase === 'idle' || this.phase === 'release-phase') {
       for (const slot of slots) this.slots.delete(slot.spec.name);
       return;
     }

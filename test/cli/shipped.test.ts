@@ -10,7 +10,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { version } from '../../src/cli/version.js';
 import { killAllStarted, repoRoot, shellWord, startProgram, tempApp, type CliOptions, type CliResult } from './helpers.js';
-import { SyslogReceiver, selfSignedCert, until } from '../logs/drains/receivers.js';
+import { waitUntil } from '../fixtures/harness.js';
+import { SyslogReceiver, selfSignedCert } from '../logs/drains/receivers.js';
 
 const T = { timeout: 60_000 };
 const launcher = join(repoRoot, 'bin/dozen');
@@ -117,7 +118,8 @@ test('a syslog+tls drain trusts a receiver whose CA is given only by NODE_EXTRA_
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.doesNotMatch(run.stdout, /unreachable|ignoring/);
     // dozen delivers what is queued before it exits; the receiver may still be reading it.
-    await until(() => rx.messages.some((m) => m.procId === 'web.1' && m.msgId === 'app' && m.msg === 'to the drain'), 'the line at the receiver');
+    const seen = () => `${rx.messages.length} messages: ${rx.messages.map((m) => `${m.procId} ${m.msgId} ${m.msg}`).join(' | ')}`;
+    await waitUntil(() => rx.messages.some((m) => m.procId === 'web.1' && m.msgId === 'app' && m.msg === 'to the drain'), 'the line at the receiver', 10_000, seen);
   } finally {
     await rx.stop();
     await app.cleanup();

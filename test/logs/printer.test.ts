@@ -64,7 +64,7 @@ class FakeValve {
   whenResumed(): Promise<void> {
     if (!this.paused) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('output was never resumed')), 5000);
+      const t = setTimeout(() => reject(new Error(`output was never resumed within 5 s (paused ${this.pauses} times, resumed ${this.resumes})`)), 5000);
       this.waiters.push(() => {
         clearTimeout(t);
         resolve();

@@ -16,6 +16,9 @@
 // marks the continuation, nothing is dropped. A cut never falls inside a UTF-8 sequence: an
 // incomplete trailing sequence is held back until its remaining bytes arrive.
 
+/** How long a partial line waits for more bytes before it is emitted, unless told otherwise. */
+export const DEFAULT_IDLE_MS = 100;
+
 const NL = 0x0a;
 const NEWLINE = Buffer.from('\n');
 
@@ -67,7 +70,7 @@ export class LineSplitter {
   private pushes = 0;
 
   constructor(opts: LineSplitterOptions) {
-    this.idleMs = opts.idleMs ?? 100;
+    this.idleMs = opts.idleMs ?? DEFAULT_IDLE_MS;
     this.maxLineBytes = opts.maxLineBytes ?? 1024 * 1024;
     if (!(this.maxLineBytes >= 4)) throw new RangeError(`maxLineBytes must be at least 4, got ${this.maxLineBytes}`);
     this.onChunk = opts.onChunk;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { ControlClient } from '../../src/control/client.js';
 import type { InstanceInfo } from '../../src/control/protocol.js';
 import { groupMembers } from '../../src/platform/proc.js';
+import { waitUntil } from '../fixtures/harness.js';
 import { isAlive, killAllStarted, repoRoot, runCli, shellWord, startCli, tempApp, type Running, type TempApp } from './helpers.js';
 
 const WEB = join(repoRoot, 'dist/test/control/fixtures/http-web.js');
@@ -97,14 +98,10 @@ function pgrpOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]);
 }
 
-/** Waits until no live process is left in any of these groups (bounded). */
+/** Waits until no live process is left in any of these groups (bounded); names the survivors otherwise. */
 async function waitGroupsGone(pgids: number[], timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (pgids.every((g) => groupMembers(g).length === 0)) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`processes still alive in groups ${pgids.join(', ')}: ${pgids.flatMap((g) => groupMembers(g)).join(', ')}`);
+  const alive = () => pgids.flatMap((g) => groupMembers(g));
+  await waitUntil(() => alive().length === 0, `no live process in groups ${pgids.join(', ')}`, timeoutMs, () => `still alive: ${alive().join(', ')}`);
 }
 
 describe('a running formation, controlled from the command line', { timeout: 240_000 }, () => {

@@ -9,8 +9,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, s
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { version } from '../../src/cli/version.js';
-import { killAllStarted, repoRoot, startProgram, tempApp, type CliOptions, type CliResult } from './helpers.js';
-import { SyslogReceiver, selfSignedCert, until } from '../logs/drains/receivers.js';
+import { killAllStarted, repoRoot, shellWord, startProgram, tempApp, type CliOptions, type CliResult } from './helpers.js';
+import { waitUntil } from '../fixtures/harness.js';
+import { SyslogReceiver, selfSignedCert } from '../logs/drains/receivers.js';
 
 const T = { timeout: 60_000 };
 const launcher = join(repoRoot, 'bin/dozen');
@@ -117,7 +118,8 @@ test('a syslog+tls drain trusts a receiver whose CA is given only by NODE_EXTRA_
     assert.equal(run.code, 0, run.stderr + run.stdout);
     assert.doesNotMatch(run.stdout, /unreachable|ignoring/);
     // dozen delivers what is queued before it exits; the receiver may still be reading it.
-    await until(() => rx.messages.some((m) => m.procId === 'web.1' && m.msgId === 'app' && m.msg === 'to the drain'), 'the line at the receiver');
+    const seen = () => `${rx.messages.length} messages: ${rx.messages.map((m) => `${m.procId} ${m.msgId} ${m.msg}`).join(' | ')}`;
+    await waitUntil(() => rx.messages.some((m) => m.procId === 'web.1' && m.msgId === 'app' && m.msg === 'to the drain'), 'the line at the receiver', 10_000, seen);
   } finally {
     await rx.stop();
     await app.cleanup();
@@ -147,8 +149,11 @@ test('an unreadable NODE_EXTRA_CA_CERTS: the drain says it ignores the file, in 
 
 
 test("the store's writer thread runs from the bundle: a spool that grew is moved into the database once output is quiet", T, async () => {
-  // ~340 KB of lines (the spool is moved in from 256 KiB on), then a quiet second and more.
-  const app = await tempApp({ Procfile: 'web: seq 1 60000; sleep 2.5\n' });
+  // ~340 KB of lines (the spool is moved in from 256 KiB on), then quiet until the writer thread
+  // has made the database and removed the spool (checked every 50 ms), so dozen stops after that.
+  const app = await tempApp();
+  const done = `[ -e ${shellWord(app.path('.dozen/logs.db'))} ] && [ ! -e ${shellWord(app.path('.dozen/logs.spool'))} ]`;
+  await app.write('Procfile', `web: seq 1 60000; until ${done}; do sleep 0.05; done\n`);
   try {
     const run = await dozen(['start', '-d', app.dir, '-p', basePort(), '--no-color']);
     assert.equal(run.code, 0, run.stderr);

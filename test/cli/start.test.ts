@@ -1,11 +1,11 @@
 // End to end: the built CLI's `dozen start` in temp apps with real processes and real signals.
-import { after, afterEach, test } from 'node:test';
+import { after, afterEach, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { groupMembers } from '../../src/platform/proc.js';
-import { assertAllGone, CHILD, childCommand } from '../fixtures/harness.js';
-import { hasProgram, killAllStarted, runCli, startCli, startCliInPty, tempApp, type Running, type TempApp } from './helpers.js';
+import { assertAllGone, CHILD, childCommand, Gates } from '../fixtures/harness.js';
+import { hasProgram, killAllStarted, runCli, startCli, startCliInPty, tempApp, type CliResult, type Running, type TempApp } from './helpers.js';
 
 const apps: TempApp[] = [];
 afterEach(() => killAllStarted());
@@ -29,9 +29,11 @@ async function exitOf(run: Running, timeoutMs = 20_000) {
   return run.exited(timeoutMs);
 }
 
-test('release first, then the formation; the first exit stops it with its code', { timeout: 60_000 }, async () => {
+test('release first, then the formation; the first exit stops it with its code', { timeout: 60_000 }, async (t) => {
+  // worker.1 exits once web.1 has its SIGTERM handler.
+  const webReady = Gates.for(t).path('web-ready');
   const a = await app(
-    `release: echo migrating\nweb: ${childCommand('pid', 'trap-term:100', 'ready')}\nworker: ${childCommand('pid', 'sleep:800', 'line:done', 'exit:3')}\n`,
+    `release: echo migrating\nweb: ${childCommand('pid', 'trap-term:100', 'ready', `touch:${webReady}`)}\nworker: ${childCommand('pid', `wait-file:${webReady}`, 'line:done', 'exit:3')}\n`,
   );
   const result = await runCli(['start', '--no-timestamp', '-d', a.dir], { timeoutMs: 30_000 });
   assert.equal(result.code, 3, result.stdout + result.stderr);
@@ -152,12 +154,24 @@ test('100 instances start and stop cleanly; 99 more instances cost dozen little 
   assert.ok(growthMb < 20, `RSS with 1 instance ${Math.round(one.rssKb / 1024)} MB, with 100 ${Math.round(rssKb / 1024)} MB`);
 });
 
-test('--can-die lets those exit; dozen exits when none is left, with the first failure', { timeout: 60_000 }, async () => {
-  const a = await app('ok: exit 0\nbad: sleep 0.3; exit 4\nworse: sleep 0.6; exit 6\n');
-  const result = await runCli(['start', '--no-timestamp', '--can-die', 'ok,bad,worse', '-d', a.dir]);
+/** `dozen start` where ok, bad and worse exit in that order, each once dozen has reported the one before. */
+async function canDieRun(t: TestContext, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  const gates = Gates.for(t);
+  const exitWhenLet = (gate: string, code: number) => childCommand(`wait-file:${gates.path(gate)}`, `exit:${code}`);
+  const a = await app(`ok: exit 0\nbad: ${exitWhenLet('bad', 4)}\nworse: ${exitWhenLet('worse', 6)}\n`);
+  const run = startCli(['start', '--no-timestamp', ...args, '-d', a.dir], { env });
+  await run.waitForOutput(/ok\.1 exited with code 0/);
+  gates.open('bad');
+  await run.waitForOutput(/bad\.1 exited with code 4/);
+  gates.open('worse');
+  return exitOf(run);
+}
+
+test('--can-die lets those exit; dozen exits when none is left, with the first failure', { timeout: 60_000 }, async (t) => {
+  const result = await canDieRun(t, ['--can-die', 'ok,bad,worse']);
   assert.equal(result.code, 4, result.stdout + result.stderr);
   assert.doesNotMatch(result.stdout, /sending SIGTERM/);
-  const env = await runCli(['start', '--no-timestamp', '-d', a.dir], { env: { DOZEN_CAN_DIE: 'ok,bad,worse' } });
+  const env = await canDieRun(t, [], { DOZEN_CAN_DIE: 'ok,bad,worse' });
   assert.equal(env.code, 4, 'DOZEN_CAN_DIE works like --can-die');
 });
 
@@ -199,16 +213,19 @@ test('--no-prefix prints the apps\' bytes as they are, dozen\'s lines on stderr'
   assert.match(result.stderr, /web\.1 exited with code 0/);
 });
 
-test('before the first spawn: a port another program holds is reported, a free one is watched until it accepts', { timeout: 60_000 }, async () => {
+test('before the first spawn: a port another program holds is reported, a free one is watched until it accepts', { timeout: 60_000 }, async (t) => {
   const held = createServer();
   await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
   const heldPort = (held.address() as AddressInfo).port;
   try {
-    // busy gets the held port (-p), web the next one, free.
-    const a = await app(`busy: ${childCommand('sleep:300', 'exit:0')}\nweb: ${childCommand('listen', 'sleep:300', 'exit:0')}\n`);
-    const result = await runCli(['start', '--no-timestamp', '--no-color', '-d', a.dir, '-p', String(heldPort), '-m', 'busy=1,web=1', '--can-die', 'busy,web'], {
-      timeoutMs: 30_000,
-    });
+    // busy gets the held port (-p), web the next one, free. Both exit once web.1 was reported
+    // listening: busy.1's port accepted from the start, so a watch on it would have fired first.
+    const gates = Gates.for(t);
+    const a = await app(`busy: ${childCommand(`wait-file:${gates.path('done')}`, 'exit:0')}\nweb: ${childCommand('listen', `wait-file:${gates.path('done')}`, 'exit:0')}\n`);
+    const run = startCli(['start', '--no-timestamp', '--no-color', '-d', a.dir, '-p', String(heldPort), '-m', 'busy=1,web=1', '--can-die', 'busy,web']);
+    await run.waitForOutput(/web\.1 listening on/);
+    gates.open('done');
+    const result = await exitOf(run, 30_000);
     assert.equal(result.code, 0, result.stdout + result.stderr);
     const out = result.stdout;
     assert.match(out, new RegExp(`port ${heldPort} is already in use by another program: busy\\.1 will not be able to listen on it`));

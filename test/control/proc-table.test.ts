@@ -81,7 +81,7 @@ test('the real /proc: a shell with a background child and a busy child is one tr
     }
   });
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('sh did not start its children')), 10_000);
+    const timer = setTimeout(() => reject(new Error(`sh did not start its children: nothing printed within 10 s (exit code ${child.exitCode}, signal ${child.signalCode})`)), 10_000);
     child.stdout.once('data', () => {
       clearTimeout(timer);
       resolve();

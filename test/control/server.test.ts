@@ -12,6 +12,7 @@ import { ControlClient, ControlRequestError, connectToApp, type WireEvent } from
 import { attachControlServer } from '../../src/control/server.js';
 import { DozenError, ExitCode } from '../../src/errors.js';
 import { ensureStateDir } from '../../src/platform/state-dir.js';
+import { waitUntil } from '../fixtures/harness.js';
 import { FakeSupervisor, spec } from './fake-supervisor.js';
 
 let root: string;
@@ -170,7 +171,7 @@ test('subscribe streams events as JSON, output as text, until the client hangs u
   c.close();
   await c.closed;
   // The server sees the hang-up a moment later: wait for the listener to go, bounded.
-  for (let i = 0; i < 200 && sup.listenerCount() > listenersBefore; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => sup.listenerCount() <= listenersBefore, 'the server to drop the listener', 2_000, () => `${sup.listenerCount()} listeners, ${listenersBefore} before`);
   assert.equal(sup.listenerCount(), listenersBefore);
 });
 
@@ -185,7 +186,7 @@ test('bad lines get error answers and the connection keeps working', async () =>
     buffer = buffer.slice(buffer.lastIndexOf('\n') + 1);
   });
   socket.write('nonsense\n{"v":1,"id":5,"method":"fly"}\n{"v":1,"id":6,"method":"hello"}\n');
-  for (let i = 0; i < 300 && lines.length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => lines.length >= 3, 'three answers', 3_000, () => `answers: ${lines.join('\n') || 'none'}; unfinished: ${JSON.stringify(buffer)}`);
   socket.destroy();
   const answers = lines.map((l) => JSON.parse(l) as { id: number | null; ok: boolean; error?: { code: string } });
   assert.deepEqual(answers.map((a) => [a.id, a.ok, a.error?.code]), [[null, false, 'bad-request'], [5, false, 'bad-request'], [6, true, undefined]]);
@@ -297,7 +298,7 @@ test('a subscriber that stops reading loses output events, is told how many, and
     }
   });
   socket.write('{"v":1,"id":1,"method":"subscribe"}\n');
-  for (let i = 0; i < 300 && sup.listenerCount() < 2; i++) await new Promise((r) => setTimeout(r, 10));
+  await waitUntil(() => sup.listenerCount() >= 2, 'the subscription', 3_000, () => `${sup.listenerCount()} listeners`);
   socket.pause(); // a client that no longer reads
   const chunk = Buffer.alloc(1024 * 1024, 'x');
   chunk[chunk.length - 1] = 10;
@@ -305,10 +306,17 @@ test('a subscriber that stops reading loses output events, is told how many, and
   for (let i = 0; i < 32; i++) sup.emit({ type: 'output', at: i, instance: 'web.1', stream: 'stdout', data: chunk });
   socket.resume();
   // Keep emitting small non-output events until the notice arrives (bounded).
-  for (let i = 0; i < 500 && !events.some((e) => e.type === 'dropped'); i++) {
-    sup.emit({ type: 'message', at: i, level: 'info', text: 'tick' });
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  let ticks = 0;
+  await waitUntil(
+    () => {
+      if (events.some((e) => e.type === 'dropped')) return true;
+      sup.emit({ type: 'message', at: ticks++, level: 'info', text: 'tick' });
+      return false;
+    },
+    'a dropped notice',
+    5_000,
+    () => `${ticks} ticks emitted; events received: ${[...new Set(events.map((e) => e.type))].map((type) => `${events.filter((e) => e.type === type).length} ${type}`).join(', ') || 'none'}`,
+  );
   socket.destroy();
   const outputs = events.filter((e) => e.type === 'output').length;
   const dropped = events.find((e) => e.type === 'dropped');

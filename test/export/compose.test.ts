@@ -74,7 +74,7 @@ test('compose: docker-compose accepts the file and resolves exactly the config',
   }
 });
 
-test('compose: the shell-syntax secret never undoes a service\'s own PORT/PS/DYNO', () => {
+test('compose: the shell-syntax secret never undoes a service\'s own PORT/PS/DYNO', { timeout: 30_000 }, () => {
   const { instances, ctx } = hostileFixture({ config: { PS: "it's", OTHER: "x'y" } });
   const file = renderCompose(instances, ctx).find((f) => f.path.endsWith('.env.sh'));
   assert.ok(file);

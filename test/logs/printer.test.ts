@@ -6,11 +6,21 @@ import type { SupervisorEvent } from '../../src/supervisor/events.js';
 
 const AT = new Date(2026, 10, 28, 9, 5, 3).getTime();
 
+/** Runs `fn` `turns` turns of the event loop from now. */
+function afterTurns(turns: number, fn: () => void): void {
+  if (turns === 0) fn();
+  else setImmediate(() => afterTurns(turns - 1, fn));
+}
+
 /** A Writable that keeps everything; with `slow`, each write completes only on a later turn. */
 class Sink extends Writable {
   readonly chunks: Buffer[] = [];
   maxBuffered = 0;
-  /** slow: each write takes 1 ms; hold: no write completes until release(). */
+  /**
+   * slow: each write completes three turns later (the printer writes once a turn, so the sink
+   * falls behind by turns, not by time: however fast the machine); hold: no write completes
+   * until release().
+   */
   constructor(opts: { slow?: boolean; hold?: boolean; highWaterMark?: number; failAfter?: number } = {}) {
     super({ highWaterMark: opts.highWaterMark ?? 16384 });
     this.slow = opts.slow ?? false;
@@ -36,7 +46,7 @@ class Sink extends Writable {
     }
     this.chunks.push(Buffer.from(chunk));
     if (this.holding) this.held.push(() => cb());
-    else if (this.slow) setTimeout(() => cb(), 1);
+    else if (this.slow) afterTurns(3, () => cb());
     else cb();
   }
   text(): string {
@@ -64,7 +74,7 @@ class FakeValve {
   whenResumed(): Promise<void> {
     if (!this.paused) return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('output was never resumed')), 5000);
+      const t = setTimeout(() => reject(new Error(`output was never resumed within 5 s (paused ${this.pauses} times, resumed ${this.resumes})`)), 5000);
       this.waiters.push(() => {
         clearTimeout(t);
         resolve();

@@ -68,10 +68,10 @@ test('execCommand: exec for one simple command, the line as written otherwise', 
   }
 });
 
-test('with exec the shell replaces itself: the program has the pid dozen spawned, and the assignments', () => {
+test('with exec the shell replaces itself: the program has the pid dozen spawned, and the assignments', { timeout: 10_000 }, () => {
   const env = { PATH: process.env.PATH, X: 'x' };
   const line = execCommand('Y=y sh -c "echo \\$\\$ \\$X \\$Y"');
   assert.equal(line, 'Y=y exec sh -c "echo \\$\\$ \\$X \\$Y"');
-  const r = spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8', env });
+  const r = spawnSync('/bin/sh', ['-c', line], { encoding: 'utf8', env, timeout: 10_000 });
   assert.equal(r.stdout, `${r.pid} x y\n`);
 });

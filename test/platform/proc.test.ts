@@ -29,10 +29,11 @@ test('a group is live while any member is; signalGroup reaches grandchildren; ES
     assert.deepEqual(liveGroups([pgid, 999_999_999]), new Set([pgid]));
     assert.deepEqual(groupMembers(pgid).sort(), [pgid, grandchild].sort());
     assert.equal(signalGroup(pgid, 'SIGKILL'), true);
-    await waitUntil(() => !isPidAlive(grandchild) && !isPidAlive(pgid), 'the group to die', 5_000);
-    await waitUntil(() => liveGroups([pgid]).size === 0, 'no live member', 5_000);
+    const members = () => `members of group ${pgid}: ${groupMembers(pgid).join(', ') || 'none'}`;
+    await waitUntil(() => !isPidAlive(grandchild) && !isPidAlive(pgid), 'the group to die', 5_000, () => `alive: ${[grandchild, pgid].filter((pid) => isPidAlive(pid)).join(', ')}`);
+    await waitUntil(() => liveGroups([pgid]).size === 0, 'no live member', 5_000, members);
     // Zombies still count for kill(2): ESRCH (false) comes once they are reaped (PID 1 may be slow).
-    await waitUntil(() => signalGroup(pgid, 'SIGTERM') === false, 'ESRCH once the zombies are reaped', 5_000);
+    await waitUntil(() => signalGroup(pgid, 'SIGTERM') === false, 'ESRCH once the zombies are reaped', 5_000, members);
   } finally {
     try {
       process.kill(-pgid, 'SIGKILL');
@@ -59,10 +60,10 @@ test('GroupScanner: finds members born after its first scan, and sees the group 
     child.stdin.write('go\n');
     const job = Number(await waitUntil(() => out.match(/^(\d+)\n/)?.[1], 'the background pid', 5_000, () => out));
     process.kill(pgid, 'SIGKILL'); // only the shell: the job, born after the first scan, remains
-    await waitUntil(() => !isPidAlive(pgid), 'the shell to die', 5_000);
+    await waitUntil(() => !isPidAlive(pgid), 'the shell to die', 5_000, () => `${pgid} is alive`);
     assert.deepEqual(scanner.liveGroups([pgid]), new Set([pgid]), 'the job keeps the group alive');
     process.kill(job, 'SIGKILL');
-    await waitUntil(() => scanner.liveGroups([pgid]).size === 0, 'the group to be empty', 5_000);
+    await waitUntil(() => scanner.liveGroups([pgid]).size === 0, 'the group to be empty', 5_000, () => `members of group ${pgid}: ${groupMembers(pgid).join(', ')}`);
   } finally {
     try {
       process.kill(-pgid, 'SIGKILL');

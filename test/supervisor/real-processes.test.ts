@@ -4,8 +4,9 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import type { ProcessSpec } from '../../src/formation/types.js';
+import { DEFAULT_IDLE_MS } from '../../src/platform/line-splitter.js';
 import { createSupervisor, type Supervisor, type SupervisorOptions } from '../../src/supervisor/supervisor.js';
-import { assertAllGone, childCommand, EventLog, freePort, waitUntil } from '../fixtures/harness.js';
+import { assertAllGone, childCommand, EventLog, freePort, Gates, waitUntil } from '../fixtures/harness.js';
 
 function spec(name: string, command: string, port?: number): ProcessSpec {
   const [type = name, index = '1'] = name.split('.');
@@ -93,17 +94,26 @@ test('a graceful SIGTERM handler: its exit code is what dozen reports (sh exec\'
   assert.match(r.log.output('graceful.1'), /^got SIGTERM$/m);
 });
 
-test('exit code: the first process to exit stops the formation with its code', { timeout: 30_000 }, async () => {
-  const r = start([spec('web.1', childCommand('pid', 'ready')), spec('worker.1', childCommand('pid', 'grandchild', 'sleep:300', 'exit:3'))]);
+test('exit code: the first process to exit stops the formation with its code', { timeout: 30_000 }, async (t) => {
+  const gates = Gates.for(t);
+  const r = start([spec('web.1', childCommand('pid', 'ready')), spec('worker.1', childCommand('pid', 'grandchild', `wait-file:${gates.path('exit')}`, 'exit:3'))]);
   await r.log.waitForOutput('web.1', /^ready$/m);
+  // worker.1 exits once web.1 is up and its own grandchild was seen.
+  await r.log.waitForOutput('worker.1', /^grandchild \d+$/m);
+  gates.open('exit');
   assert.equal(await exitOf(r), 3);
   assert.ok(r.log.messages().includes('worker.1 exited with code 3'), r.log.dump());
   assert.ok(r.log.messages().includes('worker.1 exited: sending SIGTERM to all processes'), r.log.dump());
   await assertAllGone(r.log.pids(), 200);
 });
 
-test('release runs first, its output tagged release; a failing release aborts with its code', { timeout: 30_000 }, async () => {
-  const ok = start([spec('web.1', 'echo web-started; exit 0')], { releasePhase: spec('release', 'echo migrating; sleep 0.2; echo migrated') });
+test('release runs first, its output tagged release; a failing release aborts with its code', { timeout: 30_000 }, async (t) => {
+  const gates = Gates.for(t);
+  const release = childCommand('line:migrating', `wait-file:${gates.path('migrated')}`, 'line:migrated', 'exit:0');
+  const ok = start([spec('web.1', 'echo web-started; exit 0')], { releasePhase: spec('release', release) });
+  // The release is held until the test has seen it run: a web.1 started beside it would be spawned by then.
+  await ok.log.waitForOutput('release', /^migrating$/m);
+  gates.open('migrated');
   assert.equal(await exitOf(ok), 0);
   assert.equal(ok.log.output('release'), 'migrating\nmigrated\n');
   const order = ok.log.events.flatMap((e) => (e.type === 'spawned' ? [e.instance] : e.type === 'exited' ? [`${e.instance} exited`] : []));
@@ -116,8 +126,16 @@ test('release runs first, its output tagged release; a failing release aborts wi
   assert.ok(bad.log.messages().some((m) => m.startsWith('release exited with code 4; not starting the processes')), bad.log.dump());
 });
 
-test('--can-die: those exit alone; dozen exits when none is left, with the first failure', { timeout: 30_000 }, async () => {
-  const r = start([spec('a.1', 'sleep 0.2; exit 0'), spec('b.1', 'sleep 0.4; exit 6'), spec('c.1', 'sleep 0.6; exit 2')], { canDie: ['a', 'b', 'c'] });
+test('--can-die: those exit alone; dozen exits when none is left, with the first failure', { timeout: 30_000 }, async (t) => {
+  const gates = Gates.for(t);
+  const exitWhenLet = (name: string, code: number) => spec(name, childCommand(`wait-file:${gates.path(name)}`, `exit:${code}`));
+  const r = start([exitWhenLet('a.1', 0), exitWhenLet('b.1', 6), exitWhenLet('c.1', 2)], { canDie: ['a', 'b', 'c'] });
+  await waitUntil(() => r.sup.status().every((s) => s.state === 'running'), 'a.1, b.1 and c.1 running', 10_000, () => r.log.dump());
+  // One after another, each once dozen has seen the one before exit.
+  for (const name of ['a.1', 'b.1', 'c.1']) {
+    gates.open(name);
+    await r.log.waitForEvent((e) => e.type === 'exited' && e.instance === name, `${name} to exit`);
+  }
   assert.equal(await exitOf(r), 6);
   assert.deepEqual(r.log.events.filter((e) => e.type === 'formation-stopping').length, 1);
   assert.ok(!r.log.messages().some((m) => m.includes('sending SIGTERM')), 'nobody had to be stopped');
@@ -134,9 +152,13 @@ test('restart on-failure: backoff between attempts, then shutdown stops the cycl
   assert.equal(r.sup.status()[0]?.state, 'stopped');
 });
 
-test('readiness: ready once its port accepts, with the time it took', { timeout: 30_000 }, async () => {
+test('readiness: ready once its port accepts, with the time it took', { timeout: 30_000 }, async (t) => {
+  const gates = Gates.for(t);
   const port = await freePort();
-  const r = start([spec('web.1', childCommand('pid', 'sleep:200', 'listen'), port)]);
+  const r = start([spec('web.1', childCommand('pid', `wait-file:${gates.path('listen')}`, 'listen'), port)]);
+  // It listens only once the test has seen it running: dozen watches a port that does not accept yet.
+  await r.log.waitForOutput('web.1', /^pid \d+$/m);
+  gates.open('listen');
   const line = await r.log.waitForMessage(/^web\.1 listening on :\d+ after \d+ ms$/);
   assert.ok(line.includes(`:${port} `));
   assert.deepEqual(r.sup.status().map((s) => [s.state, s.ready, s.port]), [['running', true, port]]);
@@ -159,24 +181,50 @@ test('two floods: no line lost, duplicated or mangled; each process in order', {
   }
 });
 
-test('a partial line does not hold back other processes; it is flushed after idle, then completed', { timeout: 30_000 }, async () => {
-  const r = start([spec('slow.1', childCommand('partial:half-', 'sleep:1500', 'line:rest')), spec('fast.1', childCommand('sleep:300', 'line:fast-line'))]);
+test('a partial line does not hold back other processes; it is flushed after idle, then completed', { timeout: 30_000 }, async (t) => {
+  const gates = Gates.for(t);
+  const r = start([
+    spec('slow.1', childCommand('partial:half-', `touch:${gates.path('partial-written')}`, `wait-file:${gates.path('rest')}`, 'line:rest')),
+    spec('fast.1', childCommand(`wait-file:${gates.path('fast')}`, 'line:fast-line')),
+  ]);
+  // fast.1 prints once slow.1 has written its unfinished line; slow.1 finishes it only when let.
+  await gates.reached('partial-written', 10_000, () => r.log.dump());
+  gates.open('fast');
   await r.log.waitForOutput('fast.1', /^fast-line$/m);
   // fast.1's line came while slow.1 still held its unfinished line.
   assert.doesNotMatch(r.log.output('slow.1'), /rest/);
+  // The idle flush has cut the unfinished line before slow.1 writes the rest.
+  await r.log.waitForOutput('slow.1', /^half-\n$/);
+  gates.open('rest');
   await r.log.waitForOutput('slow.1', /^half-\nrest\n$/);
   const slow = r.log.events.filter((e) => e.type === 'output' && e.instance === 'slow.1');
   assert.deepEqual(slow.map((e) => e.type === 'output' && e.partial), [true, false], 'the idle flush is marked as a cut line');
   assert.equal(await shutdownAndWait(r, 'done', 0), 0);
 });
 
-test('while output is paused (slow stdout), a partial line is not cut by the idle flush', { timeout: 30_000 }, async () => {
-  const r = start([spec('slow.1', childCommand('line:ready', 'partial:half-', 'sleep:800', 'line:rest'))]);
-  await r.log.waitForOutput('slow.1', /^ready$/m);
+test('while output is paused (slow stdout), a partial line is not cut by the idle flush', { timeout: 30_000 }, async (t) => {
+  const gates = Gates.for(t);
+  // "ready" and the partial line come in one read; the rest only once the test lets it, while paused.
+  const r = start([spec('slow.1', childCommand('line-partial:ready:half-', `wait-file:${gates.path('rest')}`, 'line:rest', `touch:${gates.path('rest-written')}`))]);
   const valve = r.sup.outputValve();
-  valve.pause();
-  // Paused for longer than the idle flush (100 ms) and than the child's pause between its writes.
-  await new Promise((resolve) => setTimeout(resolve, 1_200));
+  // Paused in the turn of that read, before its idle timer can fire: the partial line is pending.
+  const paused = new Promise<void>((resolve) => {
+    const stop = r.sup.subscribe((e) => {
+      if (e.type !== 'output' || e.instance !== 'slow.1') return;
+      stop();
+      setImmediate(() => {
+        valve.pause();
+        resolve();
+      });
+    });
+  });
+  await r.log.waitForOutput('slow.1', /^ready$/m);
+  await paused;
+  // The wait is what is under test: paused for three times the idle flush delay, the pending
+  // partial line must still not be cut.
+  await new Promise((resolve) => setTimeout(resolve, 3 * DEFAULT_IDLE_MS));
+  gates.open('rest');
+  await gates.reached('rest-written', 10_000, () => r.log.dump());
   valve.resume();
   try {
     await r.log.waitForOutput('slow.1', /^half-rest$/m, 5_000);

@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { attachDrains } from '../../../src/logs/drains/attach-drains.js';
 import { FakeSupervisor } from '../store/fake-supervisor.js';
-import { HttpsReceiver, SyslogReceiver, selfSignedCert, until } from './receivers.js';
+import { waitUntil } from '../../fixtures/harness.js';
+import { HttpsReceiver, SyslogReceiver, selfSignedCert } from './receivers.js';
 
 const T = { timeout: 60_000 };
 const FAST = { initialMs: 20, maxMs: 200 };
@@ -76,8 +77,10 @@ test('syslog+tls:// refuses an untrusted certificate, says so once, and keeps th
   const detach = attachDrains(sup, [`syslog+tls://127.0.0.1:${port}`], { appName: 'shop', hostname: 'box', onMessage, backoff: FAST, ca: '' });
   try {
     sup.output('web.1', ['secret line']);
-    await until(() => messages.length > 0, 'an unreachable notice');
-    await new Promise((r) => setTimeout(r, 300)); // several failed attempts (FAST backoff)
+    await waitUntil(() => messages.length > 0, 'an unreachable notice', 10_000, () => `${rx.attempts} connection attempts`);
+    // Three more attempts: the two before the last have failed as the first did.
+    const attempts = rx.attempts;
+    await waitUntil(() => rx.attempts >= attempts + 3, 'three more connection attempts', 10_000, () => `${rx.attempts} connection attempts; ${messages.join(' | ')}`);
     assert.equal(messages.length, 1, messages.join('\n'));
     assert.match(messages[0] as string, /^drain syslog\+tls:\/\/127\.0\.0\.1:\d+: unreachable \((SELF_SIGNED_CERT_IN_CHAIN|DEPTH_ZERO_SELF_SIGNED_CERT|[A-Z_]+)\); buffering lines and retrying$/);
     assert.equal(rx.messages.length, 0);
@@ -99,7 +102,7 @@ test('a syslog receiver that goes away and comes back gets the buffered lines, i
     sup.output('web.1', ['before 1', 'before 2']);
     await rx.waitFor(2);
     await rx.stop();
-    await until(() => !drain.stats().connected, 'the drain to notice the receiver left');
+    await waitUntil(() => !drain.stats().connected, 'the drain to notice the receiver left', 10_000, () => JSON.stringify(drain.stats()));
     for (let i = 0; i < 50; i++) sup.output('web.1', [`during ${i}`]);
     assert.ok(drain.stats().queued);
     await rx.start(port);
@@ -107,7 +110,7 @@ test('a syslog receiver that goes away and comes back gets the buffered lines, i
     assert.deepEqual(got.slice(2).map((m) => m.msg), Array.from({ length: 50 }, (_, i) => `during ${i}`));
     assert.match(messages[0] as string, /^drain syslog:\/\/127\.0\.0\.1:\d+: unreachable \((ECONNREFUSED|connection closed|ECONNRESET)\); buffering lines and retrying$/);
     assert.equal(messages.filter((m) => /unreachable/.test(m)).length, 1, messages.join('\n'));
-    await until(() => messages.some((m) => /delivering again/.test(m)), 'the recovery notice');
+    await waitUntil(() => messages.some((m) => /delivering again/.test(m)), 'the recovery notice', 10_000, () => messages.join('\n'));
     assert.equal(messages.filter((m) => /dropped/.test(m)).length, 0, 'nothing dropped');
   } finally {
     await detach();
@@ -124,15 +127,15 @@ test('overflow while the receiver is away: the oldest lines go, counted in one m
   const drain = detach.drains[0];
   assert.ok(drain);
   try {
-    await until(() => drain.stats().connected, 'the first connection');
+    await waitUntil(() => drain.stats().connected, 'the first connection', 10_000, () => `${JSON.stringify(drain.stats())}; ${messages.join(' | ')}`);
     await rx.stop();
-    await until(() => !drain.stats().connected, 'the drain to notice the receiver left');
+    await waitUntil(() => !drain.stats().connected, 'the drain to notice the receiver left', 10_000, () => JSON.stringify(drain.stats()));
     for (let i = 0; i < 100; i++) sup.output('web.1', [`overflow ${String(i).padStart(3, '0')}`]);
     assert.equal(drain.stats().dropped, 80);
     await rx.start(port);
     const got = await rx.waitFor(20);
     assert.deepEqual(got.map((m) => m.msg), Array.from({ length: 20 }, (_, i) => `overflow ${String(80 + i).padStart(3, '0')}`));
-    await until(() => messages.some((m) => /dropped/.test(m)), 'the dropped notice');
+    await waitUntil(() => messages.some((m) => /dropped/.test(m)), 'the dropped notice', 10_000, () => messages.join('\n'));
     // More lines after the recovery: no second "dropped" message for the same episode.
     sup.output('web.1', ['after']);
     await rx.waitFor(21);
@@ -206,7 +209,7 @@ test('an https receiver that goes away: lines wait, overflow is counted once, de
     down = false;
     await rx.waitUntil(() => rx.accepted().length >= 21, '21 accepted frames');
     assert.deepEqual(rx.accepted().map((m) => m.msg), ['first', ...Array.from({ length: 20 }, (_, i) => `overflow ${String(80 + i).padStart(3, '0')}`)]);
-    await until(() => messages.some((m) => /dropped/.test(m)), 'the dropped notice');
+    await waitUntil(() => messages.some((m) => /dropped/.test(m)), 'the dropped notice', 10_000, () => messages.join('\n'));
     assert.deepEqual(messages.filter((m) => /dropped/.test(m)), [`drain https://127.0.0.1:${port}/: 80 lines were dropped (its buffer was full)`]);
     assert.equal(messages.filter((m) => /unreachable/.test(m)).length, 1);
   } finally {

@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { attachDrains } from '../../../src/logs/drains/attach-drains.js';
 import { drainSecureContext } from '../../../src/logs/drains/extra-ca-certs.js';
 import { FakeSupervisor } from '../store/fake-supervisor.js';
-import { HttpsReceiver, SyslogReceiver, selfSignedCert, until } from './receivers.js';
+import { waitUntil } from '../../fixtures/harness.js';
+import { HttpsReceiver, SyslogReceiver, selfSignedCert } from './receivers.js';
 
 const T = { timeout: 60_000 };
 const FAST = { initialMs: 20, maxMs: 200 };
@@ -84,8 +85,10 @@ test('an unreadable NODE_EXTRA_CA_CERTS file is ignored with one notice; the sys
   const detach = attachDrains(sup, [`syslog+tls://127.0.0.1:${port}`], { appName: 'shop', hostname: 'box', onMessage, backoff: FAST });
   try {
     sup.output('web.1', ['not for an untrusted receiver']);
-    await until(() => messages.some((m) => /unreachable/.test(m)), 'an unreachable notice');
-    await new Promise((r) => setTimeout(r, 200)); // a few more attempts: still one notice about the file
+    await waitUntil(() => messages.some((m) => /unreachable/.test(m)), 'an unreachable notice', 10_000, () => messages.join('\n'));
+    // Three more attempts (the two before the last have failed): still one notice about the file.
+    const attempts = rx.attempts;
+    await waitUntil(() => rx.attempts >= attempts + 3, 'three more connection attempts', 10_000, () => `${rx.attempts} connection attempts; ${messages.join(' | ')}`);
     const about = messages.filter((m) => m.includes('NODE_EXTRA_CA_CERTS'));
     assert.deepEqual(about, [`ignoring the extra CA certificates of NODE_EXTRA_CA_CERTS (${missing}): cannot read it (ENOENT)`]);
     assert.equal(rx.messages.length, 0);

@@ -62,7 +62,10 @@ export class SyslogReceiver {
   private readonly sockets = new Set<Socket>();
   private listeners = new Set<() => void>();
   port = 0;
+  /** Connections that got through (for TLS: the handshake too). */
   connections = 0;
+  /** TCP connections accepted, whatever became of them: a drain's attempts, refused ones too. */
+  attempts = 0;
 
   constructor(private readonly tls?: { key: string; cert: string }) {}
 
@@ -83,6 +86,7 @@ export class SyslogReceiver {
     };
     this.server = this.tls ? createTlsServer(this.tls, onSocket) : createNetServer(onSocket);
     const server = this.server;
+    server.on('connection', () => this.attempts++);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(port, '127.0.0.1', () => resolve());
@@ -179,7 +183,8 @@ export class HttpsReceiver {
       };
       const timer = setTimeout(() => {
         this.listeners.delete(check);
-        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; ${this.requests.length} requests`));
+        const seen = this.requests.map((r) => `${r.status} (${r.frames.length} frames)`).join(', ') || 'none';
+        reject(new Error(`timed out after ${timeoutMs} ms waiting for ${what}; requests answered: ${seen}`));
       }, timeoutMs);
       this.listeners.add(check);
       check();
@@ -205,14 +210,5 @@ export function selfSignedCert(): { key: string; cert: string } | undefined {
     return undefined;
   } finally {
     rmSync(dir, { recursive: true, force: true });
-  }
-}
-
-/** Polls `cond` every 10 ms until true; rejects after the bound. */
-export async function until(cond: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!cond()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
   }
 }

@@ -11,18 +11,15 @@ import { storePath } from '../../../src/logs/store/store-db.js';
 import { readSpool, spoolPath, SpoolWriter } from '../../../src/logs/store/spool.js';
 import { ChunkQueue } from '../../../src/logs/store/chunk-queue.js';
 import { parseLogQuery, type LogFilterOptions } from '../../../src/logs/query.js';
+import { waitUntil } from '../../fixtures/harness.js';
 import { FakeSupervisor } from './fake-supervisor.js';
 
 const q = (o: LogFilterOptions) => parseLogQuery(o, Date.now());
-
-/** Resolves when `check` holds, polling; rejects after `ms`. */
-async function until(what: string, check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error(`not within ${ms} ms: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
+/** What the spool holds now, for the errors of waits that run out. */
+const spoolHolds = (dir: string) => {
+  const spool = readSpool(spoolPath(dir));
+  return spool === undefined ? 'no spool' : `the spool holds ${spool.records.length} records`;
+};
 
 test('light output goes to the spool (no writer thread); dozen logs sees it at once, with the line numbers the store gives it', { timeout: 30_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'dozen-spool-'));
@@ -33,7 +30,7 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     sup.output('web.1', ['GET / 200', 'GET /favicon 404']);
     sup.output('worker.1', ['job 1 done'], 'stderr');
     sup.message('web.1 listening', 'web.1');
-    await until('the spool to hold the lines', () => (readSpool(spoolPath(dir))?.records.length ?? 0) >= 3);
+    await waitUntil(() => (readSpool(spoolPath(dir))?.records.length ?? 0) >= 3, 'the spool to hold the lines', 10_000, () => spoolHolds(dir));
     assert.equal(statSync(spoolPath(dir)).mode & 0o777, 0o600);
     assert.equal(existsSync(storePath(dir)), false, 'no database yet');
     assert.deepEqual(writers, [], 'no writer thread for a few lines');
@@ -49,7 +46,7 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     ]);
     // Spooled after the reader opened: read from the spool, numbered on.
     sup.output('web.1', ['POST /login 302']);
-    await until('the new line in the spool', () => (readSpool(spoolPath(dir))?.records.length ?? 0) >= 1 && reader.lastId() === 5);
+    await waitUntil(() => (readSpool(spoolPath(dir))?.records.length ?? 0) >= 1 && reader.lastId() === 5, 'the new line in the spool', 10_000, () => `${spoolHolds(dir)}; the reader's last id is ${reader.lastId()}`);
     assert.deepEqual(reader.query(q({ ps: 'web', source: 'app', num: '2' })).map((l) => [l.id, l.text]), [
       [2, 'GET /favicon 404'],
       [5, 'POST /login 302'],
@@ -69,7 +66,7 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     let moved = 0;
     const dispose2 = attachLogStore(sup2, { stateDir: dir, flushMs: 10, spoolBytes: 1, onCommit: ({ lastId }) => (moved = lastId) });
     sup2.output('web.1', ['GET /next-run 200']);
-    await until('the next writer to move the spool in', () => moved >= 6);
+    await waitUntil(() => moved >= 6, 'the next writer to move the spool in', 10_000, () => `last id committed: ${moved}; ${spoolHolds(dir)}`);
     await dispose2();
     assert.equal(existsSync(spoolPath(dir)), false);
     assert.deepEqual(reader.query(q({ num: '2' })).map((l) => [l.id, l.text]), [
@@ -97,9 +94,9 @@ test('a spool that has grown is moved in by a writer thread once output is quiet
     });
     const lines = Array.from({ length: 200 }, (_, i) => `line ${i} of the burst`);
     sup.output('web.1', lines);
-    await until('a writer to move the spool in', () => committed === 200);
+    await waitUntil(() => committed === 200, 'a writer to move the spool in', 10_000, () => `last id committed: ${committed}; writer events: ${writers.join(', ') || 'none'}; ${spoolHolds(dir)}`);
     assert.deepEqual(writers, ['started']);
-    await until('the spool to be removed', () => !existsSync(spoolPath(dir)));
+    await waitUntil(() => !existsSync(spoolPath(dir)), 'the spool to be removed', 10_000, () => spoolHolds(dir));
     sup.output('web.1', ['after the burst']); // to the writer, which is still running
     await dispose();
     const reader = LogReader.open(dir);
@@ -124,13 +121,14 @@ test('SIGKILL while spooling a flood: every line the spool held is read back, in
   try {
     // Lines the spool holds just before the kill: at least these must be read back.
     let held = 0;
-    await until(
-      `the spool to hold 100,000 lines (stderr: ${stderr})`,
+    await waitUntil(
       () => {
         held = (readSpool(spoolPath(dir))?.records ?? []).reduce((sum, r) => sum + r.data.filter((b) => b === 0x0a).length, 0);
         return held >= 100_000;
       },
+      'the spool to hold 100,000 lines',
       60_000,
+      () => `the spool held ${held} lines; the child's stderr: ${stderr || '(empty)'}`,
     );
     child.kill('SIGKILL');
     await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));

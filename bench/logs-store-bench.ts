@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { LogReader } from '../src/logs/store/log-reader.js';
 import { openStoreForWriting, storePath } from '../src/logs/store/store-db.js';
-import { StoreWriter, type ChunkMeta } from '../src/logs/store/store-writer.js';
+import type { ChunkMeta } from '../src/logs/store/batch.js';
+import { StoreWriter } from '../src/logs/store/store-writer.js';
 import { DEFAULT_RETENTION } from '../src/logs/store/retention.js';
 import { parseLogQuery, type LogFilterOptions } from '../src/logs/query.js';
 

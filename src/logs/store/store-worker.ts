@@ -8,7 +8,8 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStoreForWriting } from './store-db.js';
 import type { Retention } from './retention.js';
-import { StoreWriter, type Batch } from './store-writer.js';
+import type { Batch } from './batch.js';
+import { StoreWriter } from './store-writer.js';
 
 export interface StoreWorkerData {
   dbPath: string;

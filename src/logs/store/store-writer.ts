@@ -1,26 +1,12 @@
 // The write side of the store: batches of chunks in, one row per chunk out; FTS indexing and
 // retention pruning in small slices. Synchronous and single-threaded: it runs inside the store
 // worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
+import type { Batch, ChunkMeta } from './batch.js';
 import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
 import { readSpool, SPOOL_HEADER, spoolGeneration } from './spool.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
-import { typeOfInstance, type ChunkRow, type LogSource } from './stored-line.js';
-
-/** A run of complete `\n`-terminated lines of one instance/stream, at `bytes[start, end)`. */
-export interface ChunkMeta {
-  tsUs: number;
-  instance: string;
-  source: LogSource;
-  stream: string;
-  start: number;
-  end: number;
-}
-
-export interface Batch {
-  bytes: Uint8Array;
-  chunks: ChunkMeta[];
-}
+import { typeOfInstance, type ChunkRow } from './stored-line.js';
 
 /** Lines per FTS indexing slice and per pruning slice (whole chunks): each one short transaction. */
 export const INDEX_SLICE = 4000;

@@ -60,7 +60,7 @@ async function floodRun(store: boolean): Promise<{ ms: number; stored: number | 
     if (code !== 0) throw new Error(`dozen start exited with ${code}`);
     let stored: number | undefined;
     if (store) {
-      // Through the reader: a flood's lines may still be in the spool (moved in when read).
+      // Through the reader: a flood's lines may still be in the spool (read from there).
       const reader = LogReader.open(join(dir, '.dozen'));
       stored = reader ? reader.query(parseLogQuery({ source: 'app', num: String(4 * FLOOD) }, Date.now())).length : 0;
       reader?.close();

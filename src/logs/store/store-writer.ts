@@ -2,6 +2,7 @@
 // retention pruning in small slices. Synchronous and single-threaded: it runs inside the store
 // worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
 import type { Batch, ChunkMeta } from './batch.js';
+import { chunkText, countLines, splitLines } from './chunk-text.js';
 import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
 import { readSpool, SPOOL_HEADER, spoolGeneration } from './spool.js';
@@ -11,42 +12,6 @@ import { typeOfInstance, type ChunkRow } from './stored-line.js';
 /** Lines per FTS indexing slice and per pruning slice (whole chunks): each one short transaction. */
 export const INDEX_SLICE = 4000;
 export const PRUNE_SLICE = 5000;
-
-// CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks): the terminal shows
-// them, the store keeps plain searchable text.
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
-/**
- * A chunk as stored, ending in a newline: its bytes as they came (a BLOB: no decoding, no copy
- * through a JavaScript string), or, when it holds escape codes, its text without them.
- */
-export function chunkText(bytes: Uint8Array, start: number, end: number): Buffer | string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
-  if (buf.includes(0x1b)) {
-    const text = buf.toString('utf8').replace(ANSI, '');
-    return text.endsWith('\n') ? text : `${text}\n`;
-  }
-  return buf[buf.length - 1] === 0x0a ? buf : Buffer.concat([buf, Buffer.from('\n')]);
-}
-
-/** The lines of a stored chunk (TEXT or BLOB), without newlines and `\r` endings; bad UTF-8 becomes U+FFFD. */
-export function splitLines(stored: string | Buffer): string[] {
-  const text = typeof stored === 'string' ? stored : stored.toString('utf8');
-  const lines = text.split('\n');
-  lines.pop(); // after the final newline
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
-  }
-  return lines;
-}
-
-function countLines(stored: string | Buffer): number {
-  let n = 0;
-  if (typeof stored === 'string') for (let i = stored.indexOf('\n'); i !== -1; i = stored.indexOf('\n', i + 1)) n++;
-  else for (let i = stored.indexOf(0x0a); i !== -1; i = stored.indexOf(0x0a, i + 1)) n++;
-  return n;
-}
 
 /** The columns the indexer and the pruner read (no stream). */
 type IndexedChunk = Omit<ChunkRow, 'stream'>;
@@ -189,6 +154,11 @@ export class StoreWriter {
   /** True when every stored line is in the FTS index. */
   fullyIndexed(): boolean {
     return (this.getIndexedTo.get() as number) >= this.nextLine() - 1;
+  }
+
+  /** Stored lines the FTS index does not cover yet. */
+  unindexedLines(): number {
+    return Math.max(0, this.nextLine() - 1 - (this.getIndexedTo.get() as number));
   }
 
   /**

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachLogStore } from '../../../src/logs/store/attach-log-store.js';
 import { LogReader } from '../../../src/logs/store/log-reader.js';
+import { StoreMaintenance } from '../../../src/logs/store/store-maintenance.js';
 import { storePath } from '../../../src/logs/store/store-db.js';
 import { readSpool, spoolPath, SpoolWriter } from '../../../src/logs/store/spool.js';
 import { ChunkQueue } from '../../../src/logs/store/chunk-queue.js';
@@ -38,7 +39,9 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     assert.equal(existsSync(storePath(dir)), false, 'no database yet');
     assert.deepEqual(writers, [], 'no writer thread for a few lines');
 
-    const reader = LogReader.open(dir); // creates the store and moves the spool in
+    new StoreMaintenance(dir).createStoreFromSpool(); // as `dozen logs` does first
+    assert.ok(existsSync(storePath(dir)));
+    const reader = LogReader.open(dir);
     assert.ok(reader);
     const before = reader.query(q({}));
     assert.deepEqual(before.map((l) => [l.id, l.instance, l.stream, l.text]), [
@@ -136,13 +139,18 @@ test('SIGKILL while spooling a flood: every line the spool held is read back, in
     await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
     assert.equal(child.signalCode, 'SIGKILL');
 
+    // As `dozen logs` reads: the store is made from the spool, the backlog indexed before a search.
+    const maintenance = new StoreMaintenance(dir);
+    maintenance.createStoreFromSpool();
     const reader = LogReader.open(dir);
     assert.ok(reader);
+    maintenance.catchUp(reader.backlog(), { search: false });
     const lines = reader.query(q({ num: '10000000' }));
     assert.ok(lines.length >= held, `read back ${lines.length} < ${held} held before the kill`);
     lines.forEach((l, i) => {
       if (l.text !== `flood ${i} some text to search` || l.id !== i + 1) assert.fail(`line ${i + 1}: ${l.id} ${l.text}`);
     });
+    maintenance.catchUp(reader.backlog(), { search: true });
     assert.deepEqual(reader.query(q({ search: `"flood ${held - 1}"` })).map((l) => l.id), [held]);
     reader.close();
   } finally {

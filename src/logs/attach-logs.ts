@@ -27,6 +27,6 @@ export async function attachLogs(supervisor: SupervisorHandle, opts: LogsOptions
         });
   return async () => {
     await detachDrains(); // first: its last notices still go into the store
-    await store?.();
+    await store?.detach();
   };
 }

@@ -6,6 +6,8 @@
 // quiet. A SIGKILL of dozen loses at most the lines not yet appended or committed.
 // The store's own notices (lines dropped, a damaged store set aside) are said through the
 // supervisor (`say`): printed, drained, and stored once, by this same subscription.
+// Another layer can follow the lines as they are committed (`onStored`) instead of polling the
+// store; nothing of it is done while nobody follows.
 //
 // What to do when is store-machine.ts's (a pure transition function); this is its driver: it owns
 // the queue, the spool file, the writer thread and the timers, and performs the machine's effects.
@@ -19,6 +21,7 @@ import { DEFAULT_RETENTION, type Retention } from './retention.js';
 import { storePath } from './store-path.js';
 import { spoolPath, SpoolWriter } from './spool.js';
 import { attached, EARLY_FLUSH_BYTES, transition, writerBusy, type Effect, type Input, type StoreMachineConfig, type TimerName } from './store-machine.js';
+import type { StoredLine } from './stored-line.js';
 import type { FromWorker, StoreWorkerData, ToWorker } from './store-worker.js';
 
 export interface LogStoreOptions {
@@ -58,8 +61,20 @@ export interface WriterThread {
   terminate(): Promise<number>;
 }
 
-/** Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close. */
-export type LogStoreDisposer = () => Promise<void>;
+/** The store attached to a supervisor. */
+export interface AttachedLogStore {
+  /**
+   * Calls `listener` with the lines of each batch committed from now on, numbered and as stored,
+   * in order. Lines moved in from the spool are not among them: they could be read before. While
+   * anyone listens, batches go to the writer thread (which numbers them), not to the spool. A
+   * listener that throws gets no more lines, and the error is said. Returns the unsubscribe.
+   */
+  onStored(listener: StoredListener): () => void;
+  /** Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close. */
+  detach(): Promise<void>;
+}
+
+export type StoredListener = (lines: StoredLine[]) => void;
 
 const FLUSH_MS = 250;
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -74,7 +89,7 @@ const IDLE_MS = 30_000;
 const SPOOL_BYTES = 256 << 10;
 const MAX_QUEUE_BYTES = 64 << 20;
 
-export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions): LogStoreDisposer {
+export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions): AttachedLogStore {
   const clock = opts.clock ?? realClock;
   const config: StoreMachineConfig = {
     flushMs: opts.flushMs ?? FLUSH_MS,
@@ -95,6 +110,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   };
   const startWriter = opts.startWriter ?? startWorkerThread;
   const workers = new Map<number, WriterThread>();
+  const listeners = new Set<StoredListener>();
   const timers = new Map<TimerName, unknown>();
   let terminated: Promise<number> | undefined;
   let detachedNow: (() => void) | undefined;
@@ -115,7 +131,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     dispatching = true;
     try {
       for (let next = inbox.shift(); next !== undefined; next = inbox.shift()) {
-        const t = transition(state, next, { now: clock.now(), config, queuedBytes: queue.bytes, queueEmpty: queue.isEmpty, following: false });
+        const t = transition(state, next, { now: clock.now(), config, queuedBytes: queue.bytes, queueEmpty: queue.isEmpty, following: listeners.size > 0 });
         state = t.state;
         for (const effect of t.effects) perform(effect);
       }
@@ -163,7 +179,9 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
       case 'write': {
         // The machine writes only when the queue holds chunks, so there is a batch.
         const batch = take(true);
-        if (batch) workers.get(e.worker)?.postMessage({ type: 'batch', batch }, [batch.bytes.buffer as ArrayBuffer]);
+        // The lines come back only for a listener: no decoding, no copy otherwise.
+        const keepLines = listeners.size > 0;
+        if (batch) workers.get(e.worker)?.postMessage({ type: 'batch', batch, keepLines }, [batch.bytes.buffer as ArrayBuffer]);
         return;
       }
       case 'close-worker':
@@ -174,7 +192,9 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
       case 'say':
         return handle.say(e.level, e.text);
       case 'committed':
-        return opts.onCommit?.({ lastId: e.lastId, lines: e.lines });
+        opts.onCommit?.({ lastId: e.lastId, lines: e.lines });
+        if (e.stored && e.stored.length > 0) tellListeners(e.stored);
+        return;
       case 'writer':
         return opts.onWriter?.(e.event);
       case 'unsubscribe':
@@ -183,6 +203,17 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
         return detachedNow?.();
     }
     unreachable(e);
+  };
+
+  const tellListeners = (lines: StoredLine[]) => {
+    for (const listener of listeners) {
+      try {
+        listener(lines);
+      } catch (err) {
+        listeners.delete(listener);
+        handle.say('error', `a stored-lines listener failed and gets no more lines: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
   };
 
   const clearTimer = (timer: TimerName) => {
@@ -215,13 +246,19 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   const unsubscribe = handle.subscribe(onEvent);
   for (const effect of start.effects) perform(effect);
 
-  return () =>
-    (detaching ??= (async () => {
-      const done = new Promise<void>((resolve) => (detachedNow = resolve));
-      dispatch({ type: 'detach' });
-      await done;
-      await terminated;
-    })());
+  return {
+    onStored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    detach: () =>
+      (detaching ??= (async () => {
+        const done = new Promise<void>((resolve) => (detachedNow = resolve));
+        dispatch({ type: 'detach' });
+        await done;
+        await terminated;
+      })()),
+  };
 }
 
 function startWorkerThread(data: StoreWorkerData): WriterThread {

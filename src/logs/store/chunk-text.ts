@@ -1,5 +1,6 @@
 // A chunk's bytes as the store keeps them, and back into lines: shared by the writer (which
-// stores chunks) and the reader (which splits them, and reads the spool's).
+// stores chunks, and hands back the lines it committed) and the reader (which splits them, and
+// reads the spool's).
 import type { ChunkRow, StoredLine } from './stored-line.js';
 
 // CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks): the terminal shows

@@ -12,6 +12,7 @@
 // Writer threads are numbered: what a thread says after it was retired (its exit) is told from
 // what the current one says.
 import { unreachable } from '../../errors.js';
+import type { StoredLine } from './stored-line.js';
 import type { FromWorker } from './store-worker.js';
 
 /** Hand over early when this much is queued and the writer is free. */
@@ -105,8 +106,8 @@ export type Effect =
   | { type: 'close-worker'; worker: number }
   | { type: 'terminate-worker'; worker: number }
   | { type: 'say'; level: 'warn' | 'error'; text: string }
-  /** Lines were committed. */
-  | { type: 'committed'; lastId: number; lines: number }
+  /** Lines were committed; `stored` holds them when the batch asked for them. */
+  | { type: 'committed'; lastId: number; lines: number; stored?: StoredLine[] }
   | { type: 'writer'; event: 'started' | 'retired' }
   /** Stop listening to the supervisor. */
   | { type: 'unsubscribe' }
@@ -254,7 +255,7 @@ function fromWorker(s: StoreState, m: FromWorker, ctx: StoreContext): Transition
       return also(report, writerFree({ ...s, writer: { state: 'ready', worker: s.writer.worker, lastBatchAt: ctx.now } }, ctx));
     }
     case 'committed': {
-      const report: Effect = { type: 'committed', lastId: m.lastId, lines: m.lines };
+      const report: Effect = { type: 'committed', lastId: m.lastId, lines: m.lines, ...(m.stored ? { stored: m.stored } : {}) };
       if ((s.state !== 'attached' && s.state !== 'draining') || s.writer.state !== 'writing') return { state: s, effects: [report] };
       const { worker, lastBatchAt } = s.writer;
       return also([report], writerFree({ ...s, writer: { state: 'ready', worker, lastBatchAt } }, ctx));

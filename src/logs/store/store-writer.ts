@@ -2,12 +2,12 @@
 // retention pruning in small slices. Synchronous and single-threaded: it runs inside the store
 // worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
 import type { Batch, ChunkMeta } from './batch.js';
-import { chunkText, countLines, splitLines } from './chunk-text.js';
+import { chunkText, countLines, linesOfChunk, splitLines } from './chunk-text.js';
 import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
 import { readSpool, SPOOL_HEADER, spoolGeneration } from './spool.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
-import { typeOfInstance, type ChunkRow } from './stored-line.js';
+import { typeOfInstance, type ChunkRow, type StoredLine } from './stored-line.js';
 
 /** Lines per FTS indexing slice and per pruning slice (whole chunks): each one short transaction. */
 export const INDEX_SLICE = 4000;
@@ -66,13 +66,17 @@ export class StoreWriter {
     return this.nextLineStmt.get() as number;
   }
 
-  /** Stores a batch in one transaction: one row per chunk. Returns the last line number and the count. */
-  write(batch: Batch): { lastId: number; lines: number } {
+  /**
+   * Stores a batch in one transaction: one row per chunk. Returns the last line number and the
+   * count; with `keepLines`, also the lines as stored (numbered), once the transaction committed.
+   */
+  write(batch: Batch, keepLines = false): { lastId: number; lines: number; stored?: StoredLine[] } {
     let out = { lastId: 0, lines: 0 };
+    const rows: ChunkRow[] | undefined = keepLines ? [] : undefined;
     this.db.transaction(() => {
-      out = this.insertChunks(batch.chunks.map((c) => ({ ...c, text: chunkText(batch.bytes, c.start, c.end) })));
+      out = this.insertChunks(batch.chunks.map((c) => ({ ...c, text: chunkText(batch.bytes, c.start, c.end) })), rows);
     }).immediate();
-    return out;
+    return rows ? { ...out, stored: rows.flatMap(linesOfChunk) } : out;
   }
 
   /**
@@ -111,16 +115,18 @@ export class StoreWriter {
   }
 
   /** Inserts chunks from line nextLine() on; inside the caller's transaction. */
-  private insertChunks(chunks: Array<Omit<ChunkMeta, 'start' | 'end'> & { text: Buffer | string }>): { lastId: number; lines: number } {
+  private insertChunks(chunks: Array<Omit<ChunkMeta, 'start' | 'end'> & { text: Buffer | string }>, rows?: ChunkRow[]): { lastId: number; lines: number } {
     let total = 0;
     let next = this.nextLine();
     for (const c of chunks) {
       const text = c.text;
       const lines = countLines(text);
       if (lines === 0) continue;
-      this.insert.run(next, lines, c.tsUs, c.instance, typeOfInstance(c.instance), c.source, c.stream, text);
+      const type = typeOfInstance(c.instance);
+      this.insert.run(next, lines, c.tsUs, c.instance, type, c.source, c.stream, text);
+      rows?.push({ id: next, lines, ts: c.tsUs, instance: c.instance, type, source: c.source, stream: c.stream, text });
       if (!this.known.has(c.instance)) {
-        this.addInstance.run(c.instance, typeOfInstance(c.instance));
+        this.addInstance.run(c.instance, type);
         this.known.add(c.instance);
       }
       next += lines;

@@ -61,7 +61,7 @@ function setup(over: Partial<LogStoreOptions>) {
   const clock = new ManualClock();
   const sup = new FakeSupervisor();
   const writers: FakeWriter[] = [];
-  const dispose = attachLogStore(sup, {
+  const store = attachLogStore(sup, {
     stateDir: dir,
     clock,
     flushMs: 100,
@@ -72,7 +72,7 @@ function setup(over: Partial<LogStoreOptions>) {
     },
     ...over,
   });
-  return { dir, clock, sup, writers, dispose };
+  return { dir, clock, sup, writers, store };
 }
 
 /** Resolves true if `p` settles within a few turns of the event loop. */
@@ -94,7 +94,7 @@ test('nothing is handed on before the flush timer fires on the clock; then the s
     t.clock.advance(100);
     assert.equal(readSpool(spoolPath(t.dir))?.records.length, 2);
     assert.equal(t.writers.length, 0);
-    assert.equal(await settles(t.dispose()), true);
+    assert.equal(await settles(t.store.detach()), true);
     assert.equal(t.sup.listenerCount, 0);
     assert.equal(t.clock.armed, 0, 'no timer left');
   }));
@@ -104,7 +104,7 @@ test('a writer that never closes: detaching gives up at the deadline, says so an
     const w = flushed(t, ['stored']);
     assert.deepEqual(w.lines, ['stored']);
     w.say({ type: 'committed', lastId: 1, lines: 1 });
-    const detached = t.dispose();
+    const detached = t.store.detach();
     assert.deepEqual(w.received.map((m) => m.type), ['batch', 'close']);
     assert.equal(await settles(detached), false, 'waits for the writer');
     t.clock.advance(9_999);
@@ -125,7 +125,7 @@ test('the writer failing mid-run: one error, no more lines taken, and detaching 
     t.sup.output('web.1', ['second']);
     t.clock.advance(1_000);
     assert.equal(t.writers.length, 1, 'no new writer');
-    assert.equal(await settles(t.dispose()), true);
+    assert.equal(await settles(t.store.detach()), true);
   }));
 
 test('a writer thread that exits by itself stops the store; a retired one exits quietly and a new one takes over', () =>
@@ -141,7 +141,7 @@ test('a writer thread that exits by itself stops the store; a retired one exits 
     assert.deepEqual(second.lines, ['b']);
     second.emit('exit', 134);
     assert.deepEqual(t.sup.said, ['log store stopped, lines are no longer stored: the writer thread exited (code 134)']);
-    assert.equal(await settles(t.dispose()), true);
+    assert.equal(await settles(t.store.detach()), true);
   }));
 
 test('detaching while spooling a grown spool that is being moved in: waits for the move, then closes the writer', () =>
@@ -151,7 +151,7 @@ test('detaching while spooling a grown spool that is being moved in: waits for t
     assert.equal(t.writers.length, 1);
     const w = t.writers[0] as FakeWriter;
     t.sup.output('web.1', ['while moving']);
-    const detached = t.dispose();
+    const detached = t.store.detach();
     t.sup.output('web.1', ['while detaching']);
     assert.equal(w.received.length, 0, 'no batch while it moves the spool');
     w.say({ type: 'moved', lastId: 1, lines: 1 });
@@ -161,4 +161,27 @@ test('detaching while spooling a grown spool that is being moved in: waits for t
     w.say({ type: 'closed' });
     assert.equal(await settles(detached), true);
     assert.deepEqual(t.sup.said, []);
+  }));
+
+test('the writer sends lines back only while someone follows; a listener that throws is dropped and the error said', () =>
+  withStore({ spoolBytes: 0 }, async (t) => {
+    const unfollowed = flushed(t, ['nobody follows']);
+    assert.deepEqual(unfollowed.received.map((m) => m.type === 'batch' && m.keepLines), [false]);
+    unfollowed.say({ type: 'committed', lastId: 1, lines: 1 });
+
+    const got: string[][] = [];
+    t.store.onStored((lines) => got.push(lines.map((l) => `${l.id} ${l.text}`)));
+    const stopThrowing = t.store.onStored(() => {
+      throw new Error('listener bug');
+    });
+    const w = flushed(t, ['followed']);
+    assert.deepEqual(w.received.map((m) => m.type === 'batch' && m.keepLines), [false, true]);
+    const line = { id: 2, tsUs: 5, instance: 'web.1', type: 'web', source: 'app', stream: 'stdout', text: 'followed' } as const;
+    w.say({ type: 'committed', lastId: 2, lines: 1, stored: [line] });
+    w.say({ type: 'committed', lastId: 3, lines: 1, stored: [{ ...line, id: 3, text: 'next' }] });
+    assert.deepEqual(got, [['2 followed'], ['3 next']]);
+    assert.deepEqual(t.sup.said, ['a stored-lines listener failed and gets no more lines: listener bug']);
+    stopThrowing(); // already dropped: harmless
+    w.say({ type: 'committed', lastId: 4, lines: 1 }); // a batch handed on before anyone followed
+    assert.equal(got.length, 2);
   }));

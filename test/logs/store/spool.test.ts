@@ -30,7 +30,7 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
   try {
     const sup = new FakeSupervisor();
     const writers: string[] = [];
-    const dispose = attachLogStore(sup, { stateDir: dir, flushMs: 10, onWriter: (e) => writers.push(e) });
+    const store = attachLogStore(sup, { stateDir: dir, flushMs: 10, onWriter: (e) => writers.push(e) });
     sup.output('web.1', ['GET / 200', 'GET /favicon 404']);
     sup.output('worker.1', ['job 1 done'], 'stderr');
     sup.message('web.1 listening', 'web.1');
@@ -61,7 +61,7 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     const tail = reader.after(4, q({}));
     assert.deepEqual([tail.cursor, tail.lines.map((l) => l.text)], [5, ['POST /login 302']]);
 
-    await dispose(); // the spool stays: the next writer or reader moves it in
+    await store.detach(); // the spool stays: the next writer or reader moves it in
     assert.ok(existsSync(spoolPath(dir)));
     const after = reader.query(q({ num: '10' }));
     assert.deepEqual(after.map((l) => [l.id, l.text]), [...before.map((l) => [l.id, l.text]), [5, 'POST /login 302']]);
@@ -70,10 +70,10 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     // The next run's writer moves the rest in: the same numbers, and the spool is gone.
     const sup2 = new FakeSupervisor();
     let moved = 0;
-    const dispose2 = attachLogStore(sup2, { stateDir: dir, flushMs: 10, spoolBytes: 1, onCommit: ({ lastId }) => (moved = lastId) });
+    const store2 = attachLogStore(sup2, { stateDir: dir, flushMs: 10, spoolBytes: 1, onCommit: ({ lastId }) => (moved = lastId) });
     sup2.output('web.1', ['GET /next-run 200']);
     await until('the next writer to move the spool in', () => moved >= 6);
-    await dispose2();
+    await store2.detach();
     assert.equal(existsSync(spoolPath(dir)), false);
     assert.deepEqual(reader.query(q({ num: '2' })).map((l) => [l.id, l.text]), [
       [5, 'POST /login 302'],
@@ -91,7 +91,7 @@ test('a spool that has grown is moved in by a writer thread once output is quiet
     const sup = new FakeSupervisor();
     const writers: string[] = [];
     let committed = 0;
-    const dispose = attachLogStore(sup, {
+    const store = attachLogStore(sup, {
       stateDir: dir,
       flushMs: 10,
       spoolBytes: 1024,
@@ -104,7 +104,7 @@ test('a spool that has grown is moved in by a writer thread once output is quiet
     assert.deepEqual(writers, ['started']);
     await until('the spool to be removed', () => !existsSync(spoolPath(dir)));
     sup.output('web.1', ['after the burst']); // to the writer, which is still running
-    await dispose();
+    await store.detach();
     const reader = LogReader.open(dir);
     assert.ok(reader);
     const all = reader.query(q({ source: 'app', num: '1000' }));

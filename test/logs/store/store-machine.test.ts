@@ -211,3 +211,10 @@ test("the writer's notices are said as warnings; messages from a writer that is 
   assert.deepEqual(said(run([[fromWorker(1, { type: 'notice', text: 'log store: moved it aside' })]], noSpool, writing).effects), ['warn: log store: moved it aside']);
   assert.deepEqual(run([[committed(7, 1, 1)], [fromWorker(7, { type: 'failed', message: 'x' })]], noSpool, writing).effects, []);
 });
+
+test('the lines a writer sends back with a commit are passed on with it', () => {
+  const writing = run([[flushTimer, { ...lines, following: true }]], noSpool).state;
+  const stored = [{ id: 1, tsUs: 5, instance: 'web.1', type: 'web', source: 'app', stream: 'stdout', text: 'hi' }] as const;
+  const { effects } = run([[fromWorker(1, { type: 'committed', lastId: 1, lines: 1, stored: [...stored] })]], noSpool, writing);
+  assert.deepEqual(effects, [{ type: 'committed', lastId: 1, lines: 1, stored }]);
+});

@@ -15,7 +15,8 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { LogReader } from '../src/logs/store/log-reader.js';
 import { openStoreForWriting, storePath } from '../src/logs/store/store-db.js';
-import { StoreWriter, type ChunkMeta } from '../src/logs/store/store-writer.js';
+import type { ChunkMeta } from '../src/logs/store/batch.js';
+import { StoreWriter } from '../src/logs/store/store-writer.js';
 import { DEFAULT_RETENTION } from '../src/logs/store/retention.js';
 import { parseLogQuery, type LogFilterOptions } from '../src/logs/query.js';
 
@@ -59,7 +60,7 @@ async function floodRun(store: boolean): Promise<{ ms: number; stored: number | 
     if (code !== 0) throw new Error(`dozen start exited with ${code}`);
     let stored: number | undefined;
     if (store) {
-      // Through the reader: a flood's lines may still be in the spool (moved in when read).
+      // Through the reader: a flood's lines may still be in the spool (read from there).
       const reader = LogReader.open(join(dir, '.dozen'));
       stored = reader ? reader.query(parseLogQuery({ source: 'app', num: String(4 * FLOOD) }, Date.now())).length : 0;
       reader?.close();

@@ -1,7 +1,9 @@
 // `dozen logs`: the app's stored lines (its own and dozen's), filtered, as Logplex text or JSON;
 // `--tail` keeps printing new lines. It reads the log store directly: it works while the app runs
 // (WAL lets readers in beside the writer) and after it stopped. While dozen runs, `--tail` follows
-// through its control API, which pushes new lines as they are committed; otherwise it polls.
+// through its control API, which pushes new lines as they are stored; otherwise it polls.
+// Before each read it has the store maintained (a spool moved in, a crash's backlog indexed) on a
+// write connection of its own: the reader only reads.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Command } from 'commander';
 import { DozenError } from '../../errors.js';
@@ -11,6 +13,7 @@ import { ControlClient, type WireEvent } from '../../control/client.js';
 import type { LogFilter } from '../../control/protocol.js';
 import { controlSocketPath } from '../../control/socket-path.js';
 import { LogReader } from '../../logs/store/log-reader.js';
+import { StoreMaintenance } from '../../logs/store/store-maintenance.js';
 import type { StoredLine } from '../../logs/store/stored-line.js';
 import { stateDirFor } from '../../platform/state-dir.js';
 import { flag } from '../options.js';
@@ -59,17 +62,23 @@ async function logs(opts: LogsOptions): Promise<void> {
   const format = opts.json ? formatJson : formatLogplex;
   const out = new LineWriter(process.stdout);
 
-  let reader = LogReader.open(stateDir);
+  const maintenance = new StoreMaintenance(stateDir);
+  const open = () => {
+    maintenance.createStoreFromSpool();
+    return LogReader.open(stateDir);
+  };
+  let reader = open();
   if (!reader && !tail) {
     throw new DozenError('control', `no logs stored for the app in ${root} yet (no store in ${stateDir}); they appear once it runs under dozen start`);
   }
   // `dozen logs -f` before the app ever ran: wait for the store to appear.
   while (!reader && !out.closed) {
     await sleep(TAIL_POLL_MS * 5);
-    reader = LogReader.open(stateDir);
+    reader = open();
   }
   if (!reader) return;
   try {
+    maintenance.catchUp(reader.backlog(), { search: query.search !== undefined });
     const first = reader.snapshot(query);
     await out.write(first.lines, format);
     if (!tail) return;
@@ -85,6 +94,7 @@ async function logs(opts: LogsOptions): Promise<void> {
           polls = 0;
         }
       }
+      maintenance.catchUp(reader.backlog(), { search: false }); // --tail searches its few new lines in memory
       const next = reader.after(cursor, live);
       cursor = next.cursor;
       await out.write(next.lines, format);

@@ -17,7 +17,7 @@ import { loadAppFromCli } from '../app-source.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
 import { controlAttachment } from './control.js';
-import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../../logs/store/logs-attachment.js';
+import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../logs-attachment.js';
 
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
 const printer: Attachment = (supervisor, ctx) => {

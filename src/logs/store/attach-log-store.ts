@@ -6,13 +6,22 @@
 // quiet. A SIGKILL of dozen loses at most the lines not yet appended or committed.
 // The store's own notices (lines dropped, a damaged store set aside) are said through the
 // supervisor (`say`): printed, drained, and stored once, by this same subscription.
+// Another layer can follow the lines as they are committed (`onStored`) instead of polling the
+// store; nothing of it is done while nobody follows.
+//
+// What to do when is store-machine.ts's (a pure transition function); this is its driver: it owns
+// the queue, the spool file, the writer thread and the timers, and performs the machine's effects.
 import { Worker } from 'node:worker_threads';
+import { realClock, type Clock } from '../../platform/clock.js';
 import type { SupervisorEvent } from '../../supervisor/events.js';
 import type { SupervisorHandle } from '../../supervisor/handle.js';
+import { unreachable } from '../../errors.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_RETENTION, type Retention } from './retention.js';
 import { storePath } from './store-path.js';
 import { spoolPath, SpoolWriter } from './spool.js';
+import { attached, EARLY_FLUSH_BYTES, transition, writerBusy, type Effect, type Input, type StoreMachineConfig, type TimerName } from './store-machine.js';
+import type { StoredLine } from './stored-line.js';
 import type { FromWorker, StoreWorkerData, ToWorker } from './store-worker.js';
 
 export interface LogStoreOptions {
@@ -37,14 +46,37 @@ export interface LogStoreOptions {
   spoolBytes?: number;
   /** Called when a writer thread starts and when an idle one has closed (tests). */
   onWriter?: (event: 'started' | 'retired') => void;
+  /** The flush timer and the detach deadline (tests: a manual clock). */
+  clock?: Clock;
+  /** Starts a writer thread (tests: a fake one). */
+  startWriter?: (data: StoreWorkerData) => WriterThread;
 }
 
-/** Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close. */
-export type LogStoreDisposer = () => Promise<void>;
+/** The writer thread as the driver uses it: a worker_threads Worker running store-worker.ts. */
+export interface WriterThread {
+  postMessage(message: ToWorker, transfer?: ArrayBuffer[]): void;
+  on(event: 'message', listener: (message: FromWorker) => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+  on(event: 'exit', listener: (code: number) => void): unknown;
+  terminate(): Promise<number>;
+}
+
+/** The store attached to a supervisor. */
+export interface AttachedLogStore {
+  /**
+   * Calls `listener` with the lines of each batch committed from now on, numbered and as stored,
+   * in order. Lines moved in from the spool are not among them: they could be read before. While
+   * anyone listens, batches go to the writer thread (which numbers them), not to the spool. A
+   * listener that throws gets no more lines, and the error is said. Returns the unsubscribe.
+   */
+  onStored(listener: StoredListener): () => void;
+  /** Stops storing: flushes what is queued, waits (bounded) for the worker to commit and close. */
+  detach(): Promise<void>;
+}
+
+export type StoredListener = (lines: StoredLine[]) => void;
 
 const FLUSH_MS = 250;
-/** Hand over early when this much is queued and the worker is idle. */
-const EARLY_FLUSH_BYTES = 4 << 20;
 const CLOSE_TIMEOUT_MS = 10_000;
 /**
  * A writer thread is a second V8 isolate with SQLite: ~13 MB of dozen's memory and ~0.1 s of CPU
@@ -53,21 +85,20 @@ const CLOSE_TIMEOUT_MS = 10_000;
  * the lines again. It retires only once it has had time to index and prune what it wrote.
  */
 const IDLE_MS = 30_000;
-/**
- * The spool takes the lines while no writer runs; a writer is started to move them into the
- * database once the spool holds SPOOL_BYTES and no flush has brought QUIET_BYTES for QUIET_MS (the
- * output has calmed down: a flood is stored at the cost of one write(2) per flush, and SQLite does
- * its work after it), or at once when it holds the queue bound (a flood that does not end).
- */
+/** See store-machine.ts: when a spool is moved in. */
 const SPOOL_BYTES = 256 << 10;
-const QUIET_BYTES = 16 << 10;
-const QUIET_MS = 1000;
 const MAX_QUEUE_BYTES = 64 << 20;
 
-export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions): LogStoreDisposer {
-  const maxQueueBytes = opts.maxQueueBytes ?? MAX_QUEUE_BYTES;
-  const queue = new ChunkQueue(maxQueueBytes);
-  const spoolBytes = opts.spoolBytes ?? SPOOL_BYTES;
+export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions): AttachedLogStore {
+  const clock = opts.clock ?? realClock;
+  const config: StoreMachineConfig = {
+    flushMs: opts.flushMs ?? FLUSH_MS,
+    spoolBytes: opts.spoolBytes ?? SPOOL_BYTES,
+    maxQueueBytes: opts.maxQueueBytes ?? MAX_QUEUE_BYTES,
+    idleMs: opts.idleMs ?? IDLE_MS,
+    closeTimeoutMs: CLOSE_TIMEOUT_MS,
+  };
+  const queue = new ChunkQueue(config.maxQueueBytes);
   const spool = new SpoolWriter(spoolPath(opts.stateDir));
   const workerData: StoreWorkerData = {
     dbPath: storePath(opts.stateDir),
@@ -77,171 +108,161 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
     // Exit fast: an unindexed backlog is indexed by the next start or by `dozen logs --search`.
     closeIndexBudgetMs: 0,
   };
-  const idleMs = opts.idleMs ?? IDLE_MS;
-
-  let worker: Worker | undefined; // none until the first batch, and none while idle
-  let retiring = false; // an idle worker was asked to close and has not yet
-  let lastBatchAt = 0;
-  let busy = false; // a batch is in the worker and not yet committed
-  let busySince = 0; // when a flush last brought QUIET_BYTES or more
-  let moving = false; // a worker was started to move the spool in and has not yet
-  let failed = false;
-  let closing: ((ok: boolean) => void) | undefined;
-  let waitingForIdle: (() => void) | undefined;
-  let disposing = false; // app lines that arrive while disposing are not stored
+  const startWriter = opts.startWriter ?? startWorkerThread;
+  const workers = new Map<number, WriterThread>();
+  const listeners = new Set<StoredListener>();
+  const timers = new Map<TimerName, unknown>();
+  let terminated: Promise<number> | undefined;
+  let detachedNow: (() => void) | undefined;
+  let detaching: Promise<void> | undefined;
 
   // Stored through our own subscription, like every message.
   const warn = (text: string) => handle.say('warn', text);
 
-  const flush = () => {
-    if (busy || failed || retiring) return;
-    const toSpool = !worker && spoolBytes > 0;
-    const batch = queue.take(!toSpool); // the spool writes it at once: the arena is kept
-    // Said after taking the batch, so the notice has room in the emptied queue (next batch).
+  // One input at a time: an effect may cause another input (an append reports `spooled`); it is
+  // taken once the effects of the current one are done.
+  const start = attached(config);
+  let state = start.state;
+  const inbox: Input[] = [];
+  let dispatching = false;
+  const dispatch = (input: Input): void => {
+    inbox.push(input);
+    if (dispatching) return;
+    dispatching = true;
+    try {
+      for (let next = inbox.shift(); next !== undefined; next = inbox.shift()) {
+        const t = transition(state, next, { now: clock.now(), config, queuedBytes: queue.bytes, queueEmpty: queue.isEmpty, following: listeners.size > 0 });
+        state = t.state;
+        for (const effect of t.effects) perform(effect);
+      }
+    } finally {
+      dispatching = false;
+    }
+  };
+
+  /** Hands out the queue; the lines it dropped are said after, so the notice has room (next batch). */
+  const take = (transfer: boolean) => {
+    const batch = queue.take(transfer);
     const dropped = queue.takeDropped();
     if (dropped > 0) warn(`log store: ${dropped} lines were not stored (the disk could not keep up)`);
-    if (toSpool) {
-      if (batch) {
+    return batch;
+  };
+
+  const perform = (e: Effect): void => {
+    switch (e.type) {
+      case 'set-timer': {
+        clearTimer(e.timer);
+        const timer = clock.setTimeout(() => {
+          timers.delete(e.timer);
+          dispatch({ type: 'timer', timer: e.timer });
+        }, e.ms);
+        // The flush timer never keeps dozen alive; the deadline does, while detaching waits on it.
+        if (e.timer === 'flush') (timer as { unref?: () => void } | undefined)?.unref?.();
+        timers.set(e.timer, timer);
+        return;
+      }
+      case 'clear-timer':
+        return clearTimer(e.timer);
+      case 'spool': {
+        const batch = take(false); // the spool writes it at once: the arena is kept
         try {
-          spool.append(batch);
+          if (batch) spool.append(batch);
         } catch (err) {
-          fail(`cannot write ${spool.path}: ${(err as Error).message}`);
-          return;
+          return dispatch({ type: 'spool-failed', message: `cannot write ${spool.path}: ${(err as Error).message}` });
         }
+        return dispatch({ type: 'spooled', batchBytes: batch?.bytes.length ?? 0, spoolBytes: spool.bytes });
       }
-      // A writer only to move a spool that has grown, once output is quiet (not at exit: the
-      // next writer or `dozen logs` moves it).
-      if (batch && batch.bytes.length >= QUIET_BYTES) busySince = Date.now();
-      const quiet = Date.now() - busySince >= QUIET_MS;
-      const size = spool.bytes;
-      if (!disposing && ((quiet && size >= spoolBytes) || size >= maxQueueBytes)) {
-        spool.close(); // the writer owns it now, and removes it once moved
-        busy = true; // until it has moved the spool in
-        moving = true;
-        lastBatchAt = Date.now();
-        worker = startWorker();
+      case 'close-spool':
+        return spool.close();
+      case 'start-worker':
+        return startWorker(e.worker);
+      case 'write': {
+        // The machine writes only when the queue holds chunks, so there is a batch.
+        const batch = take(true);
+        // The lines come back only for a listener: no decoding, no copy otherwise.
+        const keepLines = listeners.size > 0;
+        if (batch) workers.get(e.worker)?.postMessage({ type: 'batch', batch, keepLines }, [batch.bytes.buffer as ArrayBuffer]);
+        return;
       }
-      return;
-    }
-    if (!batch) {
-      if (worker && !retiring && !disposing && Date.now() - lastBatchAt >= idleMs) retire(worker);
-      return;
-    }
-    busy = true;
-    lastBatchAt = Date.now();
-    const msg: ToWorker = { type: 'batch', batch };
-    (worker ??= startWorker()).postMessage(msg, [batch.bytes.buffer as ArrayBuffer]);
-  };
-
-  const retire = (w: Worker) => {
-    retiring = true;
-    w.postMessage({ type: 'close' } satisfies ToWorker);
-  };
-
-  const fail = (message: string) => {
-    if (failed) return;
-    failed = true;
-    unsubscribe();
-    spool.close();
-    handle.say('error', `log store stopped, lines are no longer stored: ${message}`);
-    closing?.(false);
-    waitingForIdle?.();
-  };
-
-  const startWorker = (): Worker => {
-    const w = new Worker(new URL('./store-worker.js', import.meta.url), { workerData });
-    w.unref(); // never what keeps dozen alive; dispose() waits for it explicitly
-    let closed = false;
-    w.on('message', (m: FromWorker) => {
-      if (m.type === 'closed') closed = true;
-      onMessage(m);
-    });
-    w.on('error', (err) => fail(err.message));
-    w.on('exit', (code) => {
-      if (closed) return; // after its 'closed': a retired writer, or the last one
-      if (!closing) fail(`the writer thread exited (code ${code})`);
-      closing?.(false);
-    });
-    opts.onWriter?.('started');
-    return w;
-  };
-
-  const onMessage = (m: FromWorker) => {
-    switch (m.type) {
-      case 'opened':
+      case 'close-worker':
+        return workers.get(e.worker)?.postMessage({ type: 'close' });
+      case 'terminate-worker':
+        terminated = workers.get(e.worker)?.terminate();
         return;
-      case 'notice':
-        warn(m.text);
-        return;
-      case 'moved':
-        if (m.lines > 0) opts.onCommit?.({ lastId: m.lastId, lines: m.lines });
-        if (!moving) return; // started with a batch: busy until that one is committed
-        moving = false;
-        busy = false;
-        if (waitingForIdle) waitingForIdle();
-        else if (queue.bytes >= EARLY_FLUSH_BYTES) flush();
-        return;
+      case 'say':
+        return handle.say(e.level, e.text);
       case 'committed':
-        busy = false;
-        opts.onCommit?.({ lastId: m.lastId, lines: m.lines });
-        if (waitingForIdle) waitingForIdle();
-        else if (queue.bytes >= EARLY_FLUSH_BYTES) flush();
+        opts.onCommit?.({ lastId: e.lastId, lines: e.lines });
+        if (e.stored && e.stored.length > 0) tellListeners(e.stored);
         return;
-      case 'closed':
-        if (retiring) {
-          // The idle writer is done: lines queued meanwhile go to a new one.
-          retiring = false;
-          worker = undefined;
-          opts.onWriter?.('retired');
-          if (waitingForIdle) waitingForIdle();
-          else if (queue.bytes >= EARLY_FLUSH_BYTES) flush();
-          return;
-        }
-        closing?.(true);
-        return;
-      case 'failed':
-        fail(m.message);
-        return;
+      case 'writer':
+        return opts.onWriter?.(e.event);
+      case 'unsubscribe':
+        return unsubscribe();
+      case 'detached':
+        return detachedNow?.();
     }
+    unreachable(e);
+  };
+
+  const tellListeners = (lines: StoredLine[]) => {
+    for (const listener of listeners) {
+      try {
+        listener(lines);
+      } catch (err) {
+        listeners.delete(listener);
+        handle.say('error', `a stored-lines listener failed and gets no more lines: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  };
+
+  const clearTimer = (timer: TimerName) => {
+    const handle = timers.get(timer);
+    if (handle === undefined) return;
+    clock.clearTimeout(handle);
+    timers.delete(timer);
+  };
+
+  const startWorker = (worker: number) => {
+    const w = startWriter(workerData);
+    workers.set(worker, w);
+    w.on('message', (message: FromWorker) => dispatch({ type: 'worker-message', worker, message }));
+    w.on('error', (err: Error) => dispatch({ type: 'worker-error', worker, message: err.message }));
+    w.on('exit', (code: number) => {
+      workers.delete(worker);
+      dispatch({ type: 'worker-exit', worker, code });
+    });
   };
 
   const onEvent = (e: SupervisorEvent) => {
     if (e.type === 'output') {
-      if (disposing) return;
+      if (state.state !== 'attached') return; // app lines that arrive while detaching are not stored
       queue.push(Math.round(e.at * 1000), e.instance, 'app', e.stream, e.data);
-      if (!busy && queue.bytes >= EARLY_FLUSH_BYTES) flush();
+      if (queue.bytes >= EARLY_FLUSH_BYTES && !writerBusy(state)) dispatch({ type: 'queue-full' });
     } else if (e.type === 'message') {
       queue.pushText(Math.round(e.at * 1000), e.instance ?? 'dozen', 'dozen', e.level, e.text);
     }
   };
   const unsubscribe = handle.subscribe(onEvent);
-  const timer = setInterval(flush, opts.flushMs ?? FLUSH_MS);
-  timer.unref();
+  for (const effect of start.effects) perform(effect);
 
-  const dispose = async () => {
-    disposing = true;
-    clearInterval(timer);
-    const deadline = setTimeout(() => fail(`the writer did not finish within ${CLOSE_TIMEOUT_MS / 1000} s`), CLOSE_TIMEOUT_MS);
-    // Drain: wait for the batch in flight, hand over the rest, wait for it too, then close.
-    for (;;) {
-      if (!failed && !busy && !retiring) flush();
-      if (failed || (!busy && !retiring && queue.isEmpty)) break;
-      await new Promise<void>((resolve) => (waitingForIdle = resolve));
-      waitingForIdle = undefined;
-    }
-    // Subscribed until now: the notices said while draining (lines dropped) are stored too.
-    unsubscribe();
-    if (!failed && worker) {
-      const closed = new Promise<boolean>((resolve) => (closing = resolve));
-      worker.postMessage({ type: 'close' } satisfies ToWorker);
-      await closed;
-    }
-    clearTimeout(deadline);
-    // A spool is left as it is: the next writer or `dozen logs` moves it in. Moving it now would
-    // load SQLite for it (about 45 ms of CPU) on every stop.
-    spool.close();
-    if (failed) await worker?.terminate();
+  return {
+    onStored(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    detach: () =>
+      (detaching ??= (async () => {
+        const done = new Promise<void>((resolve) => (detachedNow = resolve));
+        dispatch({ type: 'detach' });
+        await done;
+        await terminated;
+      })()),
   };
-  return dispose;
 }
 
+function startWorkerThread(data: StoreWorkerData): WriterThread {
+  const w = new Worker(new URL('./store-worker.js', import.meta.url), { workerData: data });
+  w.unref(); // never what keeps dozen alive; detaching waits for it explicitly
+  return w;
+}

@@ -7,7 +7,7 @@
 // in one write; then the arena is kept for the next batch. The queue is bounded: past
 // `maxBytes` new chunks are dropped and their lines counted, so a disk that cannot keep up costs
 // lines in the store, never memory without bound or time on the terminal path.
-import type { Batch, ChunkMeta } from './store-writer.js';
+import type { Batch, ChunkMeta } from './batch.js';
 import type { LogSource } from './stored-line.js';
 import { recordHeaderLength, writeRecordHeader } from './spool.js';
 

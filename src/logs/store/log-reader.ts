@@ -4,28 +4,36 @@
 // Chunk-level filters (--ps, --source, --since, --until) run in SQL; chunks are then split into
 // lines, newest first, and --grep/--search apply per line until enough lines are found.
 // Full-text search uses the FTS index up to `meta.fts_indexed_to` and, for the newer lines the
-// writer has not indexed yet, a throwaway in-memory FTS5 table. A large unindexed backlog (dozen
-// was killed mid-flood) is indexed into the store first.
+// writer has not indexed yet, a throwaway in-memory FTS5 table.
 // Lines in the spool (spool.ts: written while dozen ran no writer thread) come after the stored
 // ones, numbered as the writer will number them; they are read into a temporary table (same
-// columns as `chunks`) for each query, and a large spool is moved into the store first.
+// columns as `chunks`) for each query.
+//
+// The reader never writes the store: it opens the file read-only, and its two scratch tables are
+// in the connection's own `temp` schema. What a reader may want written first (a store created
+// from a spool, a large spool moved in, a crash's backlog indexed) is store-maintenance.ts's job;
+// `backlog()` tells it what is due.
 import { DozenError } from '../../errors.js';
 import { ftsCandidates, whereClause, type LogQuery } from '../query.js';
-import { instanceTag, openEmptyStore, openStoreForReading, openStoreForWriting, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
-import { chunkText, splitLines, StoreWriter } from './store-writer.js';
-import { readSpool, spoolGeneration, spoolPath } from './spool.js';
-import { DEFAULT_RETENTION } from './retention.js';
+import { chunkText, linesOfChunk, splitLines } from './chunk-text.js';
+import { instanceTag, openEmptyStore, openStoreForReading, SCHEMA_VERSION, storePath, typeTag, type Db } from './store-db.js';
+import { readSpool, SPOOL_HEADER, spoolGeneration, spoolPath } from './spool.js';
 import { typeOfInstance, type ChunkRow, type StoredLine } from './stored-line.js';
 
 const COLUMNS = 'c.id AS id, c.lines AS lines, c.ts AS ts, c.instance AS instance, c.type AS type, c.source AS source, c.stream AS stream, c.text AS text';
-/** Above this many unindexed lines, index them into the store rather than in memory per query. */
-const CATCH_UP_LINES = 20_000;
 /** Chunks read per `--tail` poll at most; the next poll continues. */
 const TAIL_PAGE = 500;
-/** Above this many spooled bytes not yet in the store, move them into the store rather than read them per query. */
-const SPOOL_READ_MAX = 1 << 20;
 const SPOOLED = 'temp.spool_chunks';
 type Spool = ReturnType<typeof readSpool>;
+
+/** What a reader has to do without: lines only in the spool, and stored lines the FTS index does not cover yet. */
+export interface ReadBacklog {
+  /** Bytes of the spool not yet moved into the store (each query reads them). */
+  spooledBytes: number;
+  /** Stored lines beyond the FTS index (a search indexes them in memory). */
+  unindexedLines: number;
+}
+
 export class LogReader {
   private readonly spoolPath: string;
   /** What the temporary table holds (see loadSpooled), and its newest line. */
@@ -34,7 +42,6 @@ export class LogReader {
 
   private constructor(
     private readonly db: Db,
-    private readonly path: string,
     stateDir: string,
   ) {
     this.spoolPath = spoolPath(stateDir);
@@ -45,31 +52,18 @@ export class LogReader {
     db.prepare("SELECT value FROM meta WHERE key = 'next_line'").get(); // fails now if the file is damaged
   }
 
-  /** The store of this state folder, or undefined when nothing was ever stored there. */
+  /**
+   * The store of this state folder, or undefined when nothing was ever stored there. With only a
+   * spool so far (no store file), its lines are read over an empty store in memory.
+   */
   static open(stateDir: string): LogReader | undefined {
     const path = storePath(stateDir);
-    let db = openStoreForReading(path);
-    if (!db && spoolGeneration(spoolPath(stateDir)) !== undefined) {
-      // Only spooled lines so far: the store is created and they are moved in (or, where it
-      // cannot be created, they are read from the spool over an empty store in memory).
-      let writeDb: Db;
-      try {
-        writeDb = openStoreForWriting(path);
-      } catch {
-        return new LogReader(openEmptyStore(), path, stateDir);
-      }
-      try {
-        new StoreWriter(writeDb, DEFAULT_RETENTION).ingestSpool(spoolPath(stateDir));
-      } finally {
-        writeDb.close();
-      }
-      db = openStoreForReading(path);
-    }
-    if (!db) return undefined;
+    const db = openStoreForReading(path);
+    if (!db) return spoolGeneration(spoolPath(stateDir)) === undefined ? undefined : new LogReader(openEmptyStore(), stateDir);
     let version: number;
     try {
       version = db.pragma('user_version', { simple: true }) as number;
-      if (version === SCHEMA_VERSION) return new LogReader(db, path, stateDir);
+      if (version === SCHEMA_VERSION) return new LogReader(db, stateDir);
     } catch (err) {
       db.close();
       const code = (err as { code?: string }).code ?? '';
@@ -136,23 +130,16 @@ export class LogReader {
     return next - 1;
   }
 
-  /** The spool, read before a snapshot; a large one is first moved into the store. */
-  private readSpooled(): Spool {
-    let spool = readSpool(this.spoolPath);
-    if (!spool || spool.size - SPOOL_READ_MAX < (spool.gen === this.meta('spool_gen') ? (this.meta('spool_offset') ?? 0) : 0)) return spool;
-    let db: Db;
-    try {
-      db = openStoreForWriting(this.path);
-    } catch {
-      return spool; // read-only folder: read it as it is
-    }
-    try {
-      new StoreWriter(db, DEFAULT_RETENTION).ingestSpool(this.spoolPath);
-    } finally {
-      db.close();
-    }
-    spool = readSpool(this.spoolPath);
-    return spool;
+  /** What is not yet in the store's own tables (the spool's header only is read). */
+  backlog(): ReadBacklog {
+    const head = readSpool(this.spoolPath, Number.MAX_SAFE_INTEGER);
+    return this.read(() => {
+      const moved = head && head.gen === this.meta('spool_gen') ? (this.meta('spool_offset') ?? SPOOL_HEADER) : SPOOL_HEADER;
+      return {
+        spooledBytes: head ? Math.max(0, head.size - moved) : 0,
+        unindexedLines: Math.max(0, this.lastStored() - (this.meta('fts_indexed_to') ?? 0)),
+      };
+    });
   }
 
   /** The last `q.limit` matching lines (all when undefined), oldest first. */
@@ -165,8 +152,7 @@ export class LogReader {
    * `--tail` continues without missing or repeating a line.
    */
   snapshot(q: LogQuery): { lines: StoredLine[]; cursor: number } {
-    const spool = this.readSpooled();
-    if (q.search !== undefined) this.catchUpIndex();
+    const spool = readSpool(this.spoolPath);
     return this.read(() => {
       const cursor = this.loadSpooled(spool);
       const range = this.lineRange(q, cursor);
@@ -179,7 +165,7 @@ export class LogReader {
 
   /** Matching lines numbered after `cursor`, oldest first, and the cursor to pass next time. */
   after(cursor: number, q: LogQuery): { lines: StoredLine[]; cursor: number } {
-    const spool = this.readSpooled();
+    const spool = readSpool(this.spoolPath);
     return this.read(() => {
       const last = this.loadSpooled(spool);
       if (last <= cursor) return { lines: [], cursor };
@@ -198,7 +184,7 @@ export class LogReader {
       // A full page: continue after its last chunk; else everything up to `last` was seen.
       const next = chunks.length === TAIL_PAGE ? lastLineOf(chunks[chunks.length - 1] as ChunkRow) : last;
       let lines: StoredLine[] = [];
-      for (const c of chunks) for (const l of linesOf(c)) if (l.id > cursor && l.id <= next && grepOk(q, l)) lines.push(l);
+      for (const c of chunks) for (const l of linesOfChunk(c)) if (l.id > cursor && l.id <= next && grepOk(q, l)) lines.push(l);
       if (q.search !== undefined) lines = this.matchInMemory(lines, q.search).reverse();
       return { lines, cursor: next };
     });
@@ -246,7 +232,7 @@ export class LogReader {
       this.db.prepare(`SELECT ${COLUMNS} FROM ${table} c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id DESC`).iterate(first, last, ...w.params) as IterableIterator<ChunkRow>;
     // One statement at a time: the stored chunks are read once the spooled ones are done.
     for (const c of chain(() => newestFirst(SPOOLED), () => newestFirst('chunks'))) {
-      const lines = linesOf(c);
+      const lines = linesOfChunk(c);
       for (let i = lines.length - 1; i >= 0; i--) {
         const l = lines[i] as StoredLine;
         if (grepOk(q, l)) out.push(l);
@@ -269,7 +255,7 @@ export class LogReader {
             .prepare(`SELECT ${COLUMNS} FROM ${table} c WHERE c.id BETWEEN ? AND ? AND ${w.sql} ORDER BY c.id`)
             .all(Math.max(first, indexedTo + 1), last, ...w.params) as ChunkRow[],
       );
-      const lines = chunks.flatMap(linesOf).filter((l) => grepOk(q, l));
+      const lines = chunks.flatMap(linesOfChunk).filter((l) => grepOk(q, l));
       out = this.matchInMemory(lines, search).slice(0, limit);
     }
     if (out.length >= limit || first > indexedTo) return out;
@@ -290,7 +276,7 @@ export class LogReader {
           const row = chunkOf.get(id, ...w.params) as ChunkRow | undefined;
           // Not matching the chunk filters: remember the miss for the lines of this chunk.
           const start = row?.id ?? (this.db.prepare('SELECT max(id) FROM chunks WHERE id <= ?').pluck().get(id) as number | null) ?? id;
-          chunk = row ? { lo: row.id, hi: lastLineOf(row), lines: linesOf(row) } : { lo: start, hi: id, lines: undefined };
+          chunk = row ? { lo: row.id, hi: lastLineOf(row), lines: linesOfChunk(row) } : { lo: start, hi: id, lines: undefined };
         }
         const line = chunk.lines?.[id - chunk.lo];
         if (line && grepOk(q, line)) found.push(line);
@@ -348,32 +334,10 @@ export class LogReader {
       }
     }
   }
-
-  /** After a crash mid-flood many lines may be unindexed: index them once, in the store. */
-  private catchUpIndex(): void {
-    const behind = this.lastStored() - (this.meta('fts_indexed_to') ?? 0);
-    if (behind < CATCH_UP_LINES) return;
-    let db: Db;
-    try {
-      db = openStoreForWriting(this.path);
-    } catch {
-      return; // read-only folder: the in-memory index still gives complete results, only slower
-    }
-    try {
-      const writer = new StoreWriter(db, DEFAULT_RETENTION);
-      while (writer.indexSlice(50_000) > 0);
-    } finally {
-      db.close();
-    }
-  }
 }
 
 function lastLineOf(c: ChunkRow): number {
   return c.id + c.lines - 1;
-}
-
-function linesOf(c: ChunkRow): StoredLine[] {
-  return splitLines(c.text).map((text, i) => ({ id: c.id + i, tsUs: c.ts, instance: c.instance, type: c.type, source: c.source, stream: c.stream, text }));
 }
 
 function grepOk(q: LogQuery, l: StoredLine): boolean {

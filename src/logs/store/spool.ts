@@ -14,7 +14,7 @@
 // database's `meta` keeps the generation and the offset moved so far.
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Batch } from './store-writer.js';
+import type { Batch } from './batch.js';
 import type { LogSource } from './stored-line.js';
 
 export const SPOOL_FILE = 'logs.spool';

@@ -8,7 +8,9 @@ import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import { openStoreForWriting } from './store-db.js';
 import type { Retention } from './retention.js';
-import { StoreWriter, type Batch } from './store-writer.js';
+import type { Batch } from './batch.js';
+import { StoreWriter } from './store-writer.js';
+import type { StoredLine } from './stored-line.js';
 
 export interface StoreWorkerData {
   dbPath: string;
@@ -21,11 +23,12 @@ export interface StoreWorkerData {
   closeIndexBudgetMs: number;
 }
 
-export type ToWorker = { type: 'batch'; batch: Batch } | { type: 'close' };
+/** `keepLines`: send the committed lines back (someone follows them); else only their count. */
+export type ToWorker = { type: 'batch'; batch: Batch; keepLines: boolean } | { type: 'close' };
 export type FromWorker =
   | { type: 'opened' }
   | { type: 'notice'; text: string }
-  | { type: 'committed'; lastId: number; lines: number }
+  | { type: 'committed'; lastId: number; lines: number; stored?: StoredLine[] }
   /** The spool was moved in (first, before any batch). */
   | { type: 'moved'; lastId: number; lines: number }
   | { type: 'closed' }
@@ -102,7 +105,7 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   port.on('message', (msg: ToWorker) => {
     try {
       if (msg.type === 'batch') {
-        const committed = writer.write(msg.batch);
+        const committed = writer.write(msg.batch, msg.keepLines);
         lastBatchAt = Date.now();
         lastBatchLines = committed.lines;
         send({ type: 'committed', ...committed });

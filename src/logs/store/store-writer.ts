@@ -1,66 +1,17 @@
 // The write side of the store: batches of chunks in, one row per chunk out; FTS indexing and
 // retention pruning in small slices. Synchronous and single-threaded: it runs inside the store
 // worker (store-worker.ts) so that SQLite never holds up the event loop that reads the children.
+import type { Batch, ChunkMeta } from './batch.js';
+import { chunkText, countLines, linesOfChunk, splitLines } from './chunk-text.js';
 import { ftsTags, type Db } from './store-db.js';
 import type { Retention } from './retention.js';
 import { readSpool, SPOOL_HEADER, spoolGeneration } from './spool.js';
 // dozen's lines about web.1 get type web (so `--ps web` shows them); the others are dozen/dozen.
-import { typeOfInstance, type ChunkRow, type LogSource } from './stored-line.js';
-
-/** A run of complete `\n`-terminated lines of one instance/stream, at `bytes[start, end)`. */
-export interface ChunkMeta {
-  tsUs: number;
-  instance: string;
-  source: LogSource;
-  stream: string;
-  start: number;
-  end: number;
-}
-
-export interface Batch {
-  bytes: Uint8Array;
-  chunks: ChunkMeta[];
-}
+import { typeOfInstance, type ChunkRow, type StoredLine } from './stored-line.js';
 
 /** Lines per FTS indexing slice and per pruning slice (whole chunks): each one short transaction. */
 export const INDEX_SLICE = 4000;
 export const PRUNE_SLICE = 5000;
-
-// CSI sequences (colours, cursor moves) and OSC sequences (titles, hyperlinks): the terminal shows
-// them, the store keeps plain searchable text.
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]/g;
-
-/**
- * A chunk as stored, ending in a newline: its bytes as they came (a BLOB: no decoding, no copy
- * through a JavaScript string), or, when it holds escape codes, its text without them.
- */
-export function chunkText(bytes: Uint8Array, start: number, end: number): Buffer | string {
-  const buf = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start);
-  if (buf.includes(0x1b)) {
-    const text = buf.toString('utf8').replace(ANSI, '');
-    return text.endsWith('\n') ? text : `${text}\n`;
-  }
-  return buf[buf.length - 1] === 0x0a ? buf : Buffer.concat([buf, Buffer.from('\n')]);
-}
-
-/** The lines of a stored chunk (TEXT or BLOB), without newlines and `\r` endings; bad UTF-8 becomes U+FFFD. */
-export function splitLines(stored: string | Buffer): string[] {
-  const text = typeof stored === 'string' ? stored : stored.toString('utf8');
-  const lines = text.split('\n');
-  lines.pop(); // after the final newline
-  for (let i = 0; i < lines.length; i++) {
-    const line = lines[i] as string;
-    if (line.endsWith('\r')) lines[i] = line.slice(0, -1);
-  }
-  return lines;
-}
-
-function countLines(stored: string | Buffer): number {
-  let n = 0;
-  if (typeof stored === 'string') for (let i = stored.indexOf('\n'); i !== -1; i = stored.indexOf('\n', i + 1)) n++;
-  else for (let i = stored.indexOf(0x0a); i !== -1; i = stored.indexOf(0x0a, i + 1)) n++;
-  return n;
-}
 
 /** The columns the indexer and the pruner read (no stream). */
 type IndexedChunk = Omit<ChunkRow, 'stream'>;
@@ -115,13 +66,17 @@ export class StoreWriter {
     return this.nextLineStmt.get() as number;
   }
 
-  /** Stores a batch in one transaction: one row per chunk. Returns the last line number and the count. */
-  write(batch: Batch): { lastId: number; lines: number } {
+  /**
+   * Stores a batch in one transaction: one row per chunk. Returns the last line number and the
+   * count; with `keepLines`, also the lines as stored (numbered), once the transaction committed.
+   */
+  write(batch: Batch, keepLines = false): { lastId: number; lines: number; stored?: StoredLine[] } {
     let out = { lastId: 0, lines: 0 };
+    const rows: ChunkRow[] | undefined = keepLines ? [] : undefined;
     this.db.transaction(() => {
-      out = this.insertChunks(batch.chunks.map((c) => ({ ...c, text: chunkText(batch.bytes, c.start, c.end) })));
+      out = this.insertChunks(batch.chunks.map((c) => ({ ...c, text: chunkText(batch.bytes, c.start, c.end) })), rows);
     }).immediate();
-    return out;
+    return rows ? { ...out, stored: rows.flatMap(linesOfChunk) } : out;
   }
 
   /**
@@ -160,16 +115,18 @@ export class StoreWriter {
   }
 
   /** Inserts chunks from line nextLine() on; inside the caller's transaction. */
-  private insertChunks(chunks: Array<Omit<ChunkMeta, 'start' | 'end'> & { text: Buffer | string }>): { lastId: number; lines: number } {
+  private insertChunks(chunks: Array<Omit<ChunkMeta, 'start' | 'end'> & { text: Buffer | string }>, rows?: ChunkRow[]): { lastId: number; lines: number } {
     let total = 0;
     let next = this.nextLine();
     for (const c of chunks) {
       const text = c.text;
       const lines = countLines(text);
       if (lines === 0) continue;
-      this.insert.run(next, lines, c.tsUs, c.instance, typeOfInstance(c.instance), c.source, c.stream, text);
+      const type = typeOfInstance(c.instance);
+      this.insert.run(next, lines, c.tsUs, c.instance, type, c.source, c.stream, text);
+      rows?.push({ id: next, lines, ts: c.tsUs, instance: c.instance, type, source: c.source, stream: c.stream, text });
       if (!this.known.has(c.instance)) {
-        this.addInstance.run(c.instance, typeOfInstance(c.instance));
+        this.addInstance.run(c.instance, type);
         this.known.add(c.instance);
       }
       next += lines;
@@ -203,6 +160,11 @@ export class StoreWriter {
   /** True when every stored line is in the FTS index. */
   fullyIndexed(): boolean {
     return (this.getIndexedTo.get() as number) >= this.nextLine() - 1;
+  }
+
+  /** Stored lines the FTS index does not cover yet. */
+  unindexedLines(): number {
+    return Math.max(0, this.nextLine() - 1 - (this.getIndexedTo.get() as number));
   }
 
   /**

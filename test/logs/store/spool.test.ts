@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { attachLogStore } from '../../../src/logs/store/attach-log-store.js';
 import { LogReader } from '../../../src/logs/store/log-reader.js';
+import { StoreMaintenance } from '../../../src/logs/store/store-maintenance.js';
 import { storePath } from '../../../src/logs/store/store-db.js';
 import { readSpool, spoolPath, SpoolWriter } from '../../../src/logs/store/spool.js';
 import { ChunkQueue } from '../../../src/logs/store/chunk-queue.js';
@@ -26,7 +27,7 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
   try {
     const sup = new FakeSupervisor();
     const writers: string[] = [];
-    const dispose = attachLogStore(sup, { stateDir: dir, flushMs: 10, onWriter: (e) => writers.push(e) });
+    const store = attachLogStore(sup, { stateDir: dir, flushMs: 10, onWriter: (e) => writers.push(e) });
     sup.output('web.1', ['GET / 200', 'GET /favicon 404']);
     sup.output('worker.1', ['job 1 done'], 'stderr');
     sup.message('web.1 listening', 'web.1');
@@ -35,7 +36,9 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     assert.equal(existsSync(storePath(dir)), false, 'no database yet');
     assert.deepEqual(writers, [], 'no writer thread for a few lines');
 
-    const reader = LogReader.open(dir); // creates the store and moves the spool in
+    new StoreMaintenance(dir).createStoreFromSpool(); // as `dozen logs` does first
+    assert.ok(existsSync(storePath(dir)));
+    const reader = LogReader.open(dir);
     assert.ok(reader);
     const before = reader.query(q({}));
     assert.deepEqual(before.map((l) => [l.id, l.instance, l.stream, l.text]), [
@@ -55,7 +58,7 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     const tail = reader.after(4, q({}));
     assert.deepEqual([tail.cursor, tail.lines.map((l) => l.text)], [5, ['POST /login 302']]);
 
-    await dispose(); // the spool stays: the next writer or reader moves it in
+    await store.detach(); // the spool stays: the next writer or reader moves it in
     assert.ok(existsSync(spoolPath(dir)));
     const after = reader.query(q({ num: '10' }));
     assert.deepEqual(after.map((l) => [l.id, l.text]), [...before.map((l) => [l.id, l.text]), [5, 'POST /login 302']]);
@@ -64,10 +67,10 @@ test('light output goes to the spool (no writer thread); dozen logs sees it at o
     // The next run's writer moves the rest in: the same numbers, and the spool is gone.
     const sup2 = new FakeSupervisor();
     let moved = 0;
-    const dispose2 = attachLogStore(sup2, { stateDir: dir, flushMs: 10, spoolBytes: 1, onCommit: ({ lastId }) => (moved = lastId) });
+    const store2 = attachLogStore(sup2, { stateDir: dir, flushMs: 10, spoolBytes: 1, onCommit: ({ lastId }) => (moved = lastId) });
     sup2.output('web.1', ['GET /next-run 200']);
     await waitUntil(() => moved >= 6, 'the next writer to move the spool in', 10_000, () => `last id committed: ${moved}; ${spoolHolds(dir)}`);
-    await dispose2();
+    await store2.detach();
     assert.equal(existsSync(spoolPath(dir)), false);
     assert.deepEqual(reader.query(q({ num: '2' })).map((l) => [l.id, l.text]), [
       [5, 'POST /login 302'],
@@ -85,7 +88,7 @@ test('a spool that has grown is moved in by a writer thread once output is quiet
     const sup = new FakeSupervisor();
     const writers: string[] = [];
     let committed = 0;
-    const dispose = attachLogStore(sup, {
+    const store = attachLogStore(sup, {
       stateDir: dir,
       flushMs: 10,
       spoolBytes: 1024,
@@ -98,7 +101,7 @@ test('a spool that has grown is moved in by a writer thread once output is quiet
     assert.deepEqual(writers, ['started']);
     await waitUntil(() => !existsSync(spoolPath(dir)), 'the spool to be removed', 10_000, () => spoolHolds(dir));
     sup.output('web.1', ['after the burst']); // to the writer, which is still running
-    await dispose();
+    await store.detach();
     const reader = LogReader.open(dir);
     assert.ok(reader);
     const all = reader.query(q({ source: 'app', num: '1000' }));
@@ -134,13 +137,18 @@ test('SIGKILL while spooling a flood: every line the spool held is read back, in
     await new Promise<void>((resolve) => (child.exitCode !== null || child.signalCode !== null ? resolve() : child.once('exit', () => resolve())));
     assert.equal(child.signalCode, 'SIGKILL');
 
+    // As `dozen logs` reads: the store is made from the spool, the backlog indexed before a search.
+    const maintenance = new StoreMaintenance(dir);
+    maintenance.createStoreFromSpool();
     const reader = LogReader.open(dir);
     assert.ok(reader);
+    maintenance.catchUp(reader.backlog(), { search: false });
     const lines = reader.query(q({ num: '10000000' }));
     assert.ok(lines.length >= held, `read back ${lines.length} < ${held} held before the kill`);
     lines.forEach((l, i) => {
       if (l.text !== `flood ${i} some text to search` || l.id !== i + 1) assert.fail(`line ${i + 1}: ${l.id} ${l.text}`);
     });
+    maintenance.catchUp(reader.backlog(), { search: true });
     assert.deepEqual(reader.query(q({ search: `"flood ${held - 1}"` })).map((l) => l.id), [held]);
     reader.close();
   } finally {

@@ -4,7 +4,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openStoreForWriting, storePath, type Db } from '../../../src/logs/store/store-db.js';
-import { StoreWriter, type ChunkMeta } from '../../../src/logs/store/store-writer.js';
+import type { ChunkMeta } from '../../../src/logs/store/batch.js';
+import { StoreWriter } from '../../../src/logs/store/store-writer.js';
 import { DEFAULT_RETENTION, type Retention } from '../../../src/logs/store/retention.js';
 import type { LogSource } from '../../../src/logs/store/stored-line.js';
 

@@ -6,8 +6,11 @@ import { join } from 'node:path';
 import { attachLogStore } from '../../../src/logs/store/attach-log-store.js';
 import { LogReader } from '../../../src/logs/store/log-reader.js';
 import { openStoreForWriting, storePath } from '../../../src/logs/store/store-db.js';
+import { readSpool, spoolPath } from '../../../src/logs/store/spool.js';
+import type { StoredLine } from '../../../src/logs/store/stored-line.js';
 import { parseLogQuery, type LogFilterOptions } from '../../../src/logs/query.js';
 import { FakeSupervisor } from './fake-supervisor.js';
+import { waitUntil } from '../../fixtures/harness.js';
 import { DozenError } from '../../../src/errors.js';
 
 function tempDir(): string {
@@ -22,7 +25,7 @@ test('200k lines of two instances are stored once each, in order, and found', { 
   const dir = tempDir();
   try {
     const sup = new FakeSupervisor();
-    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
+    const store = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
     assert.equal(sup.listenerCount, 1);
     const perInstance = 100_000;
     const chunk = 500;
@@ -37,7 +40,7 @@ test('200k lines of two instances are stored once each, in order, and found', { 
     }
     sup.message('web.1 exited with code 0', 'web.1');
     sup.message('sending SIGTERM to all processes', undefined, 'warn');
-    await dispose();
+    await store.detach();
     assert.equal(sup.listenerCount, 0, 'dispose unsubscribes');
     assert.equal(statSync(storePath(dir)).mode & 0o777, 0o600);
 
@@ -88,7 +91,7 @@ test('a reader sees committed lines while the store is still attached', { timeou
     const sup = new FakeSupervisor();
     let committed = 0;
     let onCommitted: (() => void) | undefined;
-    const dispose = attachLogStore(sup, {
+    const store = attachLogStore(sup, {
       stateDir: dir,
       spoolBytes: 0,
       flushMs: 20,
@@ -111,7 +114,7 @@ test('a reader sees committed lines while the store is still attached', { timeou
     const cursor = reader.lastId();
     assert.equal(cursor, committed);
     sup.output('worker.1', ['third']);
-    await dispose();
+    await store.detach();
     const next = reader.after(cursor, q({}));
     assert.deepEqual(next.lines.map((l) => l.text), ['third']);
     reader.close();
@@ -126,7 +129,7 @@ test('the writer thread starts with the first batch, closes when idle, and a new
     const sup = new FakeSupervisor();
     const events: string[] = [];
     let onWriter: (() => void) | undefined;
-    const dispose = attachLogStore(sup, {
+    const store = attachLogStore(sup, {
       stateDir: dir,
       spoolBytes: 0,
       flushMs: 20,
@@ -155,7 +158,7 @@ test('the writer thread starts with the first batch, closes when idle, and a new
     sup.output('web.1', ['after the pause']);
     sup.message('web.1 exited with code 0', 'web.1');
     await writerEvents(3);
-    await dispose();
+    await store.detach();
     assert.deepEqual(events, ['started', 'retired', 'started']);
     const reader = LogReader.open(dir);
     assert.ok(reader);
@@ -173,10 +176,10 @@ test('terminal escape codes and CR are removed; stderr is kept apart', { timeout
   const dir = tempDir();
   try {
     const sup = new FakeSupervisor();
-    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
+    const store = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
     sup.output('web.1', ['\x1b[31mred error\x1b[0m text', 'windows line\r', '\x1b]0;title\x07plain']);
     sup.output('web.1', ['oops'], 'stderr');
-    await dispose();
+    await store.detach();
     const reader = LogReader.open(dir);
     assert.ok(reader);
     const lines = reader.query(q({}));
@@ -198,14 +201,14 @@ test('when the queue bound is hit, lines are dropped, counted and reported once'
   try {
     const sup = new FakeSupervisor();
     const messages = sup.said;
-    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0, maxQueueBytes: 64 * 1024 });
+    const store = attachLogStore(sup, { stateDir: dir, spoolBytes: 0, maxQueueBytes: 64 * 1024 });
     // 2000 events of 10 lines of 10 bytes each in one tick: 200 KB, far over the 64 KB bound.
     let total = 0;
     for (let i = 0; i < 2000; i++) {
       sup.output('web.1', Array.from({ length: 10 }, (_, j) => `n${String(i * 10 + j).padStart(7, '0')}`));
       total += 10;
     }
-    await dispose();
+    await store.detach();
     assert.equal(messages.length, 1, messages.join('\n'));
     const m = /^log store: (\d+) lines were not stored/.exec(messages[0] as string);
     assert.ok(m, messages[0]);
@@ -249,9 +252,9 @@ test('a damaged store: dozen logs says so in one line; the next start sets it as
     );
     const sup = new FakeSupervisor();
     const messages = sup.said;
-    const dispose = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
+    const store = attachLogStore(sup, { stateDir: dir, spoolBytes: 0 });
     sup.output('web.1', ['after the damage']);
-    await dispose();
+    await store.detach();
     assert.equal(messages.length, 1, messages.join('\n'));
     assert.match(messages[0] as string, /^log store: .*logs\.db was damaged \(SQLITE_NOTADB\); moved it to .*logs\.db\.damaged and started a new one$/);
     assert.ok(existsSync(`${storePath(dir)}.damaged`));
@@ -263,6 +266,43 @@ test('a damaged store: dozen logs says so in one line; the next start sets it as
       ['dozen', messages[0]],
     ]);
     reader.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('onStored: a follower gets exactly the lines committed while it follows, in order and numbered as stored', { timeout: 30_000 }, async () => {
+  const dir = tempDir();
+  try {
+    const sup = new FakeSupervisor();
+    const store = attachLogStore(sup, { stateDir: dir, flushMs: 10 }); // the spool takes light output
+    sup.output('web.1', ['before anyone follows']);
+    const spooled = () => readSpool(spoolPath(dir))?.records.length ?? 0;
+    await waitUntil(() => spooled() === 1, 'the spool to take the first line', 10_000, () => `spool records: ${spooled()}`);
+
+    const got: StoredLine[][] = [];
+    const stop = store.onStored((lines) => got.push(lines));
+    sup.output('web.1', ['GET / 200', 'GET /missing 404']);
+    sup.output('worker.1', ['job 1 done'], 'stderr');
+    sup.message('web.1 listening', 'web.1');
+    await waitUntil(() => got.flat().length >= 4, 'the four lines to be reported', 10_000, () => JSON.stringify(got.flat().map((l) => l.text)));
+    stop();
+    sup.output('web.1', ['after the follower left']);
+    await store.detach();
+
+    const reader = LogReader.open(dir);
+    assert.ok(reader);
+    const stored = reader.query(q({}));
+    reader.close();
+    assert.deepEqual(stored.map((l) => l.text), ['before anyone follows', 'GET / 200', 'GET /missing 404', 'job 1 done', 'web.1 listening', 'after the follower left']);
+    // Not the spooled line (readable before), nor the one after it left: the four between, as stored.
+    assert.deepEqual(got.flat(), stored.slice(1, 5));
+    assert.deepEqual(got.flat().map((l) => [l.id, l.instance, l.type, l.source, l.stream]), [
+      [2, 'web.1', 'web', 'app', 'stdout'],
+      [3, 'web.1', 'web', 'app', 'stdout'],
+      [4, 'worker.1', 'worker', 'app', 'stderr'],
+      [5, 'web.1', 'web', 'dozen', 'info'],
+    ]);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

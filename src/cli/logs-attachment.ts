@@ -32,10 +32,16 @@ export function addLogsStartOptions(cmd: Command): Command {
 export function logsAttachment(opts: LogsStartOptions, env: NodeJS.ProcessEnv = process.env): Attachment {
   const retention = parseRetention(opts.logRetention);
   const drains = parseDrainList(opts.drain ?? [], env.DOZEN_DRAINS);
-  return (supervisor, ctx) =>
-    attachLogs(supervisor, {
+  return async (supervisor, ctx) => {
+    const logs = await attachLogs(supervisor, {
       store: opts.logStore ? { stateDir: ensureStateDir(ctx.app.root), retention } : undefined,
       drains,
       appName: basename(ctx.app.root),
     });
+    ctx.logs = logs.feed; // the control API's `logs` reads it from now on
+    return async () => {
+      ctx.logs = undefined;
+      await logs.detach();
+    };
+  };
 }

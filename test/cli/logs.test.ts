@@ -138,3 +138,39 @@ test('--tail follows a running app, with filters, and --drain delivers its lines
     await app.cleanup();
   }
 });
+
+test('--tail follows through a stop of dozen and a new start: every line once, in order', T, async () => {
+  const app = await tempApp({ Procfile: 'ticker: i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.05; done\n' });
+  const port = basePort();
+  let dozen = startCli(['start', '-d', app.dir, '-p', port, '--no-color']);
+  const tail = startCli(['logs', '-d', app.dir, '-f', '--json', '-n', '1000']);
+  try {
+    await dozen.waitForOutput(/ticker\.1 +\| tick 3\n/);
+    await tail.waitForOutput(/"text":"tick 5"/, 20_000);
+    dozen.signal('SIGTERM');
+    await dozen.exited(20_000);
+    // The first run's last words reach the follower, then the second run's lines.
+    await tail.waitForOutput(/"text":"ticker\.1 was terminated by SIGTERM"/, 20_000);
+    dozen = startCli(['start', '-d', app.dir, '-p', port, '--no-color']);
+    await dozen.waitForOutput(/ticker\.1 +\| tick 3\n/);
+    await tail.waitForOutput(/"text":"tick 5"[\s\S]*"text":"tick 5"/, 30_000);
+    tail.signal('SIGINT');
+    await tail.exited(10_000);
+    const lines = tail
+      .stdout()
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { id: number; source: string; text: string });
+    const ids = lines.map((l) => l.id);
+    assert.ok(ids.every((id, i) => i === 0 || id > (ids[i - 1] as number)), `ids strictly increasing: ${ids.join(',')}`);
+    const runs = lines.filter((l) => l.source === 'app').map((l) => Number(/^tick (\d+)$/.exec(l.text)?.[1]));
+    const second = runs.lastIndexOf(1);
+    assert.ok(second > 0, `two runs: ${runs.join(',')}`);
+    for (const part of [runs.slice(0, second), runs.slice(second)]) {
+      assert.ok(part.every((n, i) => n === (part[0] as number) + i), `consecutive ticks: ${part.join(',')}`);
+    }
+  } finally {
+    killAllStarted();
+    await app.cleanup();
+  }
+});

@@ -135,6 +135,7 @@ async function followThroughDozen(
   let last = cursor;
   let writing = Promise.resolve();
   const onEvent = (event: WireEvent) => {
+    if (event.type === 'log-error') return client.close(); // dozen cannot read its store: poll it here
     if (event.type !== 'log-lines') return;
     const lines = event.lines as StoredLine[];
     last = lines.at(-1)?.id ?? last;

@@ -236,11 +236,13 @@ function followLogs(
     try {
       do {
         again = false;
+        const before = cursor;
         const next = feed.after(cursor, q);
         cursor = next.cursor;
         if (next.lines.length > 0 && !stopped) await push(next.lines);
-        // A full page: more may be there without a new commit.
-        if (next.lines.length > 0) again = true;
+        // The cursor moved: a page was read (filters apply after paging, so it may have had no
+        // match), and more may be there without a new commit.
+        if (cursor > before) again = true;
       } while (again && !stopped);
     } finally {
       pulling = false;
@@ -259,6 +261,8 @@ function followLogs(
     onError(err instanceof Error ? err.message.split('\n')[0] ?? '' : String(err));
   };
   const unsubscribe = feed.onStored(() => void pull().catch(fail));
-  void pull().catch(fail); // what was committed between the caller's snapshot and now
+  // What was stored between the caller's cursor and now; on the next turn, so that a transport
+  // answers the request before the first lines follow it.
+  setImmediate(() => void pull().catch(fail));
   return follow;
 }

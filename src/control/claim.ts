@@ -10,7 +10,7 @@ import { ControlEndpoint, ControlFailure, type Dispatcher } from './control-endp
 import { gitignoreHint } from './gitignore-hint.js';
 import type { ServerInfo } from './protocol.js';
 import { controlSocketPath } from './socket-path.js';
-import { PROTOCOL_VERSION } from './wire.js';
+import { FEATURES, PROTOCOL_VERSION } from './wire.js';
 
 export interface ControlSocketClaim {
   readonly socketPath: string;
@@ -73,6 +73,7 @@ export async function claimControlSocket(stateDir: string, opts: ClaimOptions = 
     stateDir,
     startedAt: Date.now(),
     phase: 'starting',
+    features: FEATURES,
   };
   const endpoint = new ControlEndpoint(server, info, startingDispatcher(info));
   let released: Promise<void> | undefined;

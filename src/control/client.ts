@@ -41,7 +41,11 @@ export class ControlClient {
       // Output events carry whole lines of up to 1 MiB, longer once JSON-escaped: be generous.
       maxLineBytes: MAX_LINE_BYTES * 64,
       onLine: (line) => this.onLine(line),
-      onOverflow: () => this.fail(new DozenError('control', 'the control server sent a line that is too long')),
+      // Nothing after it can be read in step: hang up, so that a streaming caller sees the end.
+      onOverflow: () => {
+        this.fail(new DozenError('control', 'the control server sent a line that is too long'));
+        socket.destroy();
+      },
     });
     socket.on('error', (err) => this.fail(new DozenError('control', `control connection failed: ${err.message}`)));
     socket.on('close', () => this.fail(new DozenError('control', 'dozen closed the control connection before answering')));

@@ -88,6 +88,8 @@ export const ServerInfo = z.object({
   startedAt: z.number(),
   /** 'starting' until the first instance of the formation is spawned (release phase), then 'running'. */
   phase: z.enum(['starting', 'running', 'stopping']),
+  /** What this server does beyond protocol 1 as first released (`surge`, `logs`); absent: none. */
+  features: z.array(z.string()).optional(),
 });
 export type ServerInfo = z.infer<typeof ServerInfo>;
 

@@ -14,7 +14,11 @@ export { DEFAULT_CPU_SAMPLE_MS } from './api.js';
 /** A subscriber whose socket has this much unsent output loses output events (counted). */
 const SUBSCRIBER_BUFFER_BYTES = 8 * 1024 * 1024;
 
-/** Lines per `log-lines` event: well under the protocol's line limit for ordinary lines. */
+/**
+ * Text per `log-lines` event: with JSON escaping (6× at worst) it stays far below what a client
+ * reads as one line (64 MiB). A single stored line is at most 1 MiB.
+ */
+const LOG_EVENT_TEXT_BYTES = 4 << 20;
 const LOG_LINES_PER_EVENT = 500;
 
 export interface ControlServerOptions {
@@ -121,14 +125,30 @@ function streamLogs(api: ControlApi, request: Extract<Request, { method: 'logs' 
     request.params.filter,
     cursor,
     async (lines) => {
-      for (let i = 0; i < lines.length; i += LOG_LINES_PER_EVENT) {
-        connection.send({ id, event: { type: 'log-lines', at: Date.now(), lines: lines.slice(i, i + LOG_LINES_PER_EVENT) } });
-      }
+      for (const batch of logEvents(lines)) connection.send({ id, event: { type: 'log-lines', at: Date.now(), lines: batch } });
       if (connection.queuedBytes() > SUBSCRIBER_BUFFER_BYTES / 8) await connection.drained();
     },
     (message) => connection.send({ id, event: { type: 'log-error', at: Date.now(), message } }),
   );
   connection.onClose(() => follow.stop());
+}
+
+/** Splits lines into events of at most LOG_LINES_PER_EVENT lines and about LOG_EVENT_TEXT_BYTES of text. */
+export function logEvents<L extends { text: string }>(lines: readonly L[]): L[][] {
+  const events: L[][] = [];
+  let current: L[] = [];
+  let bytes = 0;
+  for (const line of lines) {
+    if (current.length > 0 && (current.length >= LOG_LINES_PER_EVENT || bytes + line.text.length > LOG_EVENT_TEXT_BYTES)) {
+      events.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(line);
+    bytes += line.text.length;
+  }
+  if (current.length > 0) events.push(current);
+  return events;
 }
 
 /** Events as JSON: output bytes become UTF-8 text (each chunk holds whole lines). */

@@ -4,6 +4,13 @@
 
 export const PROTOCOL_VERSION = 1;
 
+/**
+ * What a server of this version does beyond protocol 1 as first released, announced in `hello`
+ * (`features`): a newer client asks before it relies on one (an older server would ignore an
+ * unknown parameter such as `mode: "surge"` and do something else).
+ */
+export const FEATURES = ['surge', 'logs'];
+
 /** A line longer than this is refused (the connection is closed): requests are small. */
 export const MAX_LINE_BYTES = 1024 * 1024;
 

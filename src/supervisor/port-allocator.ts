@@ -12,12 +12,16 @@ export interface PortAllocator {
 
 const ATTEMPTS = 20;
 
-export function portAllocator(freePort: FreePort = kernelFreePort): PortAllocator {
+/**
+ * `reserved`: ports the formation may hand out later (its formula's range: a scale up takes the
+ * next formula port), so a surge replacement never sits on one.
+ */
+export function portAllocator(freePort: FreePort = kernelFreePort, reserved: (port: number) => boolean = () => false): PortAllocator {
   return {
     async surgePort(held) {
       for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
         const port = await freePort();
-        if (!held.has(port)) return port;
+        if (!held.has(port) && !reserved(port)) return port;
       }
       throw new DozenError('internal', `found no free port for a surge replacement in ${ATTEMPTS} tries`);
     },

@@ -285,7 +285,7 @@ class FormationDriver implements Supervisor {
     slot.inst = t.instance;
     for (const effect of t.effects) this.perform(slot, effect);
     for (const w of this.waiters) {
-      if (w.slot === slot && w.done(slot)) {
+      if (w.slot === slot && (w.done(slot) || slot.removed)) {
         this.waiters.delete(w);
         w.resolve();
       }
@@ -541,13 +541,15 @@ class FormationDriver implements Supervisor {
     const replaced: string[] = [];
     for (const name of request.names) {
       const slot = this.slots.get(name);
-      if (slot === undefined) continue; // scaled away while queued
+      if (slot === undefined || leaving(slot)) continue; // scaled away while queued
       const spec = request.spec ? request.spec(slot.spec) : slot.spec;
       // Nothing to keep serving: a surge of a stopped or crashed instance simply starts the new one.
       const step =
         request.mode === 'surge' && hasChild(slot.inst.phase) && slot.inst.phase.state !== 'stopping'
           ? await this.surge(slot, spec)
           : await this.replaceInPlace(slot, spec);
+      // Scaled away during its turn: not a failure of the rollout, nothing to replace any more.
+      if (!step.ok && this.controllable() && (this.slots.get(name) !== slot || leaving(slot))) continue;
       if (!step.ok) return { ok: false, replaced, failed: name, reason: step.reason };
       replaced.push(name);
     }
@@ -556,11 +558,20 @@ class FormationDriver implements Supervisor {
 
   /** Stop-first: down, then up on the same port with the new spec; back up before the next goes down. */
   private async replaceInPlace(slot: Slot, spec: ProcessSpec): Promise<Step> {
-    if (!this.controllable()) return { ok: false, reason: 'dozen is stopping' };
+    if (!this.controllable()) return this.unavailable();
+    // A stop asked before this rollout's turn is honoured: a name being removed is left to go, and
+    // one being stopped is first stopped (its stop() resolves), then started as asked now.
+    if (leaving(slot)) return { ok: false, reason: 'was removed meanwhile' };
+    const p = slot.inst.phase;
+    if (p.state === 'stopping' && p.then === 'stay-stopped') await this.until(slot, undefined, (s) => !isActive(s.inst));
+    if (!this.controllable()) return this.unavailable();
+    if (leaving(slot)) return { ok: false, reason: 'was removed meanwhile' };
     slot.next = withPort(spec, slot.spec.port);
-    await this.until(slot, { type: 'stop', then: 'restart' }, (s) => isBackUp(s.inst));
+    // Done when it is back up, or when a stop or remove asked meanwhile took over.
+    await this.until(slot, { type: 'stop', then: 'restart' }, (s) => isBackUp(s.inst) || !headedForRestart(s.inst));
     slot.next = undefined; // not spawned (dozen stopped meanwhile): nothing to carry over
-    if (!this.controllable()) return { ok: false, reason: 'dozen is stopping' };
+    if (!this.controllable()) return this.unavailable();
+    if (leaving(slot)) return { ok: false, reason: 'was removed meanwhile' };
     return this.verdict(slot);
   }
 
@@ -572,7 +583,10 @@ class FormationDriver implements Supervisor {
       const held = new Set(this.allSlots().flatMap((s) => (s.spec.port === undefined ? [] : [s.spec.port])));
       port = await this.ports.surgePort(held);
     }
-    if (!this.controllable() || this.slots.get(name) !== old) return { ok: false, reason: this.controllable() ? `${name} was removed meanwhile` : 'dozen is stopping' };
+    // Asked meanwhile (while a port was found): dozen stops, or the old one is stopped or removed.
+    if (!this.controllable()) return this.unavailable();
+    if (this.slots.get(name) !== old || leaving(old)) return { ok: false, reason: 'was removed meanwhile' };
+    if (!serving(old)) return { ok: false, reason: 'was stopped meanwhile' };
     const next = this.newSlot(withPort(spec, port), 'incoming', old.generation + 1);
     // Held in `starting` until it accepts, like the old one was, even if it is not a `web`.
     next.inst = { ...next.inst, everReady: old.inst.everReady };
@@ -580,14 +594,12 @@ class FormationDriver implements Supervisor {
     this.say('info', `starting generation ${next.generation}${port === undefined ? '' : ` on port ${port}`} beside generation ${old.generation}`, name);
     await this.until(next, { type: 'start' }, (s) => isSettled(s.inst));
 
-    const verdict = this.controllable() ? this.verdict(next) : ({ ok: false, reason: 'dozen is stopping' } as const);
-    if (!verdict.ok || this.slots.get(name) !== old) {
-      await this.until(next, { type: 'stop', then: 'remove' }, (s) => s.removed);
-      if (!verdict.ok) {
-        if (this.controllable()) this.say('warn', `generation ${next.generation} ${verdict.reason}; generation ${old.generation} keeps serving`, name);
-        return verdict;
-      }
-      return { ok: false, reason: `${name} was removed meanwhile` };
+    const oldStays = () => this.controllable() && this.slots.get(name) === old && !leaving(old) && serving(old);
+    const verdict = !this.controllable() ? this.unavailable() : oldStays() ? this.verdict(next) : ({ ok: false, reason: 'was stopped meanwhile' } as const);
+    if (!verdict.ok) {
+      if (!next.removed) await this.until(next, { type: 'stop', then: 'remove' }, (s) => s.removed);
+      if (oldStays()) this.say('warn', `generation ${next.generation} ${verdict.reason}; generation ${old.generation} keeps serving`, name);
+      return verdict;
     }
     // The new generation takes the name; the old one is stopped beside it.
     this.beside.delete(next);
@@ -598,6 +610,11 @@ class FormationDriver implements Supervisor {
     this.say('info', `generation ${next.generation} is ready: stopping generation ${old.generation}`, name);
     await this.until(old, { type: 'stop', then: 'remove' }, (s) => s.removed);
     return { ok: true };
+  }
+
+  /** Why a rollout cannot go on now: the release phase has not finished, or dozen is stopping. */
+  private unavailable(): Step {
+    return { ok: false, reason: this.phase === 'idle' || this.phase === 'release-phase' ? 'dozen is still starting' : 'dozen is stopping' };
   }
 
   /** Whether a replacement that has settled made it, and if not, why. */
@@ -632,12 +649,13 @@ class FormationDriver implements Supervisor {
     return this.phase === 'running';
   }
 
-  private until(slot: Slot, input: Input, done: (slot: Slot) => boolean): Promise<void> {
+  /** Dispatches `input` (if any), then resolves once `done(slot)`, the slot is removed, or dozen is done. */
+  private until(slot: Slot, input: Input | undefined, done: (slot: Slot) => boolean): Promise<void> {
     return new Promise((resolve) => {
       const waiter: Waiter = { slot, done, resolve };
       this.waiters.add(waiter);
-      this.dispatch(slot, input);
-      if (this.waiters.has(waiter) && (done(slot) || this.phase === 'done')) {
+      if (input) this.dispatch(slot, input);
+      if (this.waiters.has(waiter) && (done(slot) || slot.removed || this.phase === 'done')) {
         this.waiters.delete(waiter);
         resolve();
       }
@@ -699,6 +717,23 @@ function isActive(inst: Instance): boolean {
 }
 
 type Step = { ok: true } | { ok: false; reason: string };
+
+/** Being removed (a scale down) or gone. */
+function leaving(slot: Slot): boolean {
+  const p = slot.inst.phase;
+  return slot.removed || (p.state === 'stopping' && p.then === 'remove');
+}
+
+/** Running (or on its way up) and not asked to stop: a surge has something to keep serving. */
+function serving(slot: Slot): boolean {
+  return hasChild(slot.inst.phase) && slot.inst.phase.state !== 'stopping';
+}
+
+/** A stop-first replacement still under way: stopping to restart, or back in the cycle. */
+function headedForRestart(inst: Instance): boolean {
+  const p = inst.phase;
+  return !(p.state === 'stopped' || (p.state === 'stopping' && p.then !== 'restart'));
+}
 
 /** A surge replacement has settled: ready, or failed (it is never restarted), or timed out booting. */
 function isSettled(inst: Instance): boolean {

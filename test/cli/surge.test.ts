@@ -117,11 +117,32 @@ test('restart --surge of a replacement that never listens fails, names why, and 
     writeFileSync(hold, ''); // the replacement never gets past it
     const restart = await runCli(['restart', '--surge', 'web.1', '-d', app.dir], { timeoutMs: 60_000 });
     assert.equal(restart.code, 1, restart.stdout + restart.stderr);
-    assert.match(restart.stderr, /web\.1 was not replaced: the new one did not accept connections on port \d+ within 2 s; the old one keeps running/);
+    assert.match(restart.stderr, /web\.1 was not replaced: the new instance did not accept connections on port \d+ within 2 s; the old one keeps serving/);
     const rows = await until(app, (r) => r.length === 1, 'the replacement removed');
     assert.deepEqual(rows.map((r) => [r.name, r.generation, r.pid, r.state, r.ready]), [['web.1', 1, first?.pid, 'running', true]]);
   } finally {
     killAllStarted();
+    await app.cleanup();
+  }
+});
+
+test('restart --surge against a dozen that does not announce surges is refused before anything restarts', { timeout: 30_000 }, async () => {
+  const app = await tempApp({ Procfile: 'web: true\n' });
+  const { claimControlSocket } = await import('../../src/control/claim.js');
+  const { attachControlServer } = await import('../../src/control/server.js');
+  const { ensureStateDir } = await import('../../src/platform/state-dir.js');
+  const { FakeSupervisor, spec } = await import('../control/fake-supervisor.js');
+  const claim = await claimControlSocket(ensureStateDir(app.dir), { version: '0.0.9' });
+  try {
+    const sup = new FakeSupervisor([spec('web.1', 5000)]);
+    attachControlServer(sup, { stateDir: ensureStateDir(app.dir) });
+    delete claim.endpoint.info.features; // as a dozen from before surges answers hello
+    const restart = await runCli(['restart', '--surge', 'web', '-d', app.dir]);
+    assert.equal(restart.code, 69, restart.stdout + restart.stderr);
+    assert.match(restart.stderr, /^dozen: the running dozen \(pid \d+, version 0\.0\.9\) cannot restart --surge; restart it with this version\n/);
+    assert.deepEqual(sup.calls, [], 'nothing was restarted');
+  } finally {
+    await claim.release();
     await app.cleanup();
   }
 });

@@ -119,3 +119,18 @@ test('restart reports a replacement that failed; stop and restart resolve patter
   const stop = await api.stop(['web.2']);
   assert.deepEqual([stop.failure, stop.instances.map((i) => [i.name, i.state])], [null, [['web.2', 'stopped']]]);
 });
+
+test('followLogs: a match behind pages of lines that do not match arrives with the same commit', async () => {
+  const feed = new ArrayFeed();
+  const api = createControlApi({ handle: twoWebs(), info, logs: () => feed });
+  const got: string[] = [];
+  const follow = api.followLogs({ ps: 'web' }, 0, (lines) => void got.push(...lines.map((l) => l.text)), (m) => assert.fail(m));
+  await new Promise((resolve) => setImmediate(resolve));
+  feed.lines.push(
+    ...Array.from({ length: 10 }, (_, i) => ({ id: i + 1, tsUs: i, instance: 'worker.1', type: 'worker', source: 'app' as const, stream: 'stdout', text: `noise ${i}` })),
+  );
+  feed.store(1, 'web.1'); // one commit: ten lines of noise, then the match
+  for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(got, ['line 11']);
+  follow.stop();
+});

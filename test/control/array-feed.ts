@@ -32,9 +32,11 @@ export class ArrayFeed implements LogFeed {
   }
 
   after(cursor: number, q: LogQuery) {
-    // Pages of 3, as the real reader pages: a follow must come back for the rest.
-    const lines = this.matching(q).filter((l) => l.id > cursor).slice(0, 3);
-    return { lines, cursor: lines.at(-1)?.id ?? this.lines.length };
+    // Pages of 3 lines, filtered after paging, as the real reader pages chunks: a page may hold
+    // no match, and a follow must come back for the rest.
+    const page = this.lines.filter((l) => l.id > cursor).slice(0, 3);
+    const lines = this.matching(q).filter((l) => page.includes(l));
+    return { lines, cursor: page.at(-1)?.id ?? cursor };
   }
 
   onStored(listener: () => void): () => void {

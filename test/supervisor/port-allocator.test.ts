@@ -11,6 +11,12 @@ test('a surge port skips the ports the formation holds', async () => {
   assert.equal(await ports.surgePort(new Set([5000, 5100])), 6123);
 });
 
+test('a surge port is never one the formula may hand out later', async () => {
+  const offered = [5001, 5150, 7000];
+  const ports = portAllocator(async () => offered.shift() ?? 0, (port) => port >= 5000 && port < 5200);
+  assert.equal(await ports.surgePort(new Set()), 7000);
+});
+
 test('the allocator gives up with an internal error when every port offered is held', async () => {
   let asked = 0;
   const ports = portAllocator(async () => {

@@ -38,7 +38,7 @@ async function stepWhileServing(r: Rig, steps: number, names: string[], when: st
   }
 }
 
-async function readyRig(names: Array<[string, number]>, ports = fixedPorts()) {
+async function readyRig(names: Array<[string, number]>, ports: PortAllocator = fixedPorts()) {
   const r = await rig(
     names.map(([name, port]) => spec(name, port)),
     { ports, bootTimeoutMs: 3_000 },
@@ -59,7 +59,8 @@ async function finish(r: Rig): Promise<void> {
 }
 
 test('surge: the next generation starts beside the old one on a port of its own; the old one is stopped once it is ready', async () => {
-  const { r, ports } = await readyRig([['web.1', 5000]]);
+  const ports = fixedPorts();
+  const { r } = await readyRig([['web.1', 5000]], ports);
   const done = r.sup.rollout({ names: ['web.1'], mode: 'surge', spec: (s) => ({ ...s, command: 'run v2', release: 'v2' }) });
   await settle();
   assert.deepEqual([...(ports.asked[0] ?? [])], [5000], 'the allocator is told which ports the formation holds');
@@ -264,4 +265,92 @@ test('shutting down during a surge stops both generations and ends the rollout',
   assert.equal(await shut, 143);
   assert.deepEqual(await done, { ok: false, replaced: [], failed: 'web.1', reason: 'dozen is stopping' });
   assert.equal(r.world.alive.size, 0, 'no process left');
+});
+
+/** An allocator that answers only when the test says so. */
+function heldPorts() {
+  let answer: (port: number) => void = () => {};
+  const asked: number[] = [];
+  const ports: PortAllocator = {
+    surgePort: () =>
+      new Promise((resolve) => {
+        asked.push(asked.length);
+        answer = resolve;
+      }),
+  };
+  return { ports, asked, answer: (port: number) => answer(port) };
+}
+
+test('a restart queued behind a scale-down of the same name leaves it removed, and both calls resolve', async () => {
+  const { r } = await readyRig([
+    ['web.1', 5000],
+    ['web.2', 5001],
+  ]);
+  const removing = r.sup.remove(['web.2']);
+  const restarting = r.sup.restart(['web.2']);
+  r.clock.advance(10);
+  await removing;
+  assert.deepEqual(await restarting, { ok: true, replaced: [] });
+  assert.deepEqual(r.sup.status().map((s) => [s.name, s.generation]), [['web.1', 1]]);
+  assert.equal(r.world.of('web.2').length, 1, 'web.2 was not started again');
+  await finish(r);
+});
+
+test('a restart asked while a stop is under way: the stop completes (and resolves), then the instance starts again', async () => {
+  const r = await rig([spec('worker.1')]);
+  r.world.last('worker.1').reactions.SIGTERM = { type: 'exit-after', ms: 500 };
+  const stopping = r.sup.stop(['worker.1']);
+  const restarting = r.sup.restart(['worker.1']);
+  r.clock.advance(510);
+  await stopping;
+  r.clock.advance(10);
+  assert.deepEqual(await restarting, { ok: true, replaced: ['worker.1'] });
+  assert.deepEqual(r.sup.status().map((s) => [s.name, s.state, s.generation]), [['worker.1', 'running', 2]]);
+  await finish(r);
+});
+
+test('stopping the old instance while a surge looks for a port: no replacement starts, the stop stands', async () => {
+  const held = heldPorts();
+  const { r } = await readyRig([['web.1', 5000]], held.ports);
+  const done = r.sup.rollout({ names: ['web.1'], mode: 'surge' });
+  await settle();
+  assert.equal(held.asked.length, 1);
+  const stopping = r.sup.stop(['web.1']);
+  r.clock.advance(10);
+  await stopping;
+  held.answer(6000);
+  assert.deepEqual(await done, { ok: false, replaced: [], failed: 'web.1', reason: 'was stopped meanwhile' });
+  assert.equal(r.world.of('web.1').length, 1, 'no second generation');
+  assert.deepEqual(r.sup.status().map((s) => [s.name, s.state, s.generation]), [['web.1', 'stopped', 1]]);
+  await finish(r);
+});
+
+test('scaling a name away while its surge looks for a port: it stays removed', async () => {
+  const held = heldPorts();
+  const { r } = await readyRig(
+    [
+      ['web.1', 5000],
+      ['web.2', 5001],
+    ],
+    held.ports,
+  );
+  r.world.last('web.2').reactions.SIGTERM = { type: 'exit-after', ms: 1_000 };
+  const done = r.sup.rollout({ names: ['web.2'], mode: 'surge' });
+  await settle();
+  const removing = r.sup.remove(['web.2']);
+  held.answer(6000);
+  await settle();
+  r.clock.advance(1_010);
+  await removing;
+  assert.deepEqual(await done, { ok: true, replaced: [] });
+  assert.equal(r.world.of('web.2').length, 1, 'no second generation');
+  assert.deepEqual(r.sup.specs().map((s) => s.name), ['web.1']);
+  await finish(r);
+});
+
+test('a restart while the release phase runs says dozen is still starting', async () => {
+  const r = await rig([spec('web.1', 5000)], { releasePhase: spec('release') });
+  assert.deepEqual(await r.sup.restart(['web.1']), { ok: false, replaced: [], failed: 'web.1', reason: 'dozen is still starting' });
+  r.world.last('release').exit({ reason: 'exit-code', code: 0 });
+  await finish(r);
 });

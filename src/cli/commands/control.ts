@@ -58,15 +58,17 @@ export function register(program: Command): void {
     .addOption(flag('--surge', 'start each replacement beside the old instance, on a free port, and stop the old one once it is ready', false));
   addAppOptions(restart).action((patterns: string[], opts: AppCliOptions & { surge: boolean }) =>
     withControl(opts, async (client) => {
+      if (opts.surge) await requireFeature(client, 'surge', 'restart --surge');
       const result = await client.call({ method: 'restart', params: { patterns, ...(opts.surge ? { mode: 'surge' as const } : {}) } });
       const { failure } = result;
       if (!failure) return printLines(actionLines(result, 'restarted'));
-      // The ones before the failed instance were replaced; it and the ones after it run as before.
+      // The ones before the failed instance were replaced; the ones after it run as before.
       const failedAt = result.instances.findIndex((i) => i.name === failure.instance);
       printLines(actionLines({ instances: result.instances.slice(0, Math.max(0, failedAt)) }, 'restarted'));
-      throw new DozenError('control', `${failure.instance} was not replaced: the new one ${failure.reason}; the old one keeps running`, {
-        exitCode: ExitCode.failure,
-      });
+      const message = opts.surge
+        ? `${failure.instance} was not replaced: the new instance ${failure.reason}; the old one keeps serving`
+        : `${failure.instance} did not come back: it ${failure.reason}`;
+      throw new DozenError('control', message, { exitCode: ExitCode.failure });
     }),
   );
 
@@ -123,6 +125,16 @@ async function withControl(opts: AppCliOptions, fn: (client: ControlClient) => P
     throw err instanceof ControlRequestError ? cliError(err) : err;
   } finally {
     client.close();
+  }
+}
+
+/** A dozen of an older version may lack what is asked: say so rather than do something else. */
+async function requireFeature(client: ControlClient, feature: string, what: string): Promise<void> {
+  const server = await client.call({ method: 'hello' });
+  if (!(server.features ?? []).includes(feature)) {
+    throw new DozenError('control', `the running dozen (pid ${server.pid}, version ${server.version}) cannot ${what}; restart it with this version`, {
+      exitCode: ExitCode.unavailable,
+    });
   }
 }
 

@@ -134,20 +134,26 @@ async function followThroughDozen(
   }
   let last = cursor;
   let writing = Promise.resolve();
+  let unwritten = 0;
   const onEvent = (event: WireEvent) => {
     if (event.type === 'log-error') return client.close(); // dozen cannot read its store: poll it here
     if (event.type !== 'log-lines') return;
     const lines = event.lines as StoredLine[];
     last = lines.at(-1)?.id ?? last;
-    // Pause reading while stdout is backed up: dozen then stops reading the store for us.
-    client.pause();
-    writing = writing.then(() => out.write(lines, format)).then(() => client.resume());
+    // Read no more while lines wait for stdout: dozen then stops reading the store for us.
+    if (unwritten++ === 0) client.pause();
+    writing = writing
+      .then(() => out.write(lines, format))
+      .then(() => {
+        if (--unwritten === 0) client.resume();
+      });
   };
   try {
     await client.call({ method: 'logs', params: { filter, follow: true, after: cursor } }, onEvent);
   } catch {
     client.close();
-    return undefined;
+    await writing;
+    return last === cursor ? undefined : last; // lines already printed are not printed again
   }
   await Promise.race([client.closed, out.whenClosed()]);
   client.close();

@@ -10,7 +10,9 @@ import { onShutdownSignals } from '../../platform/shutdown-signals.js';
 import { exitCodeForSignal, parseSignal } from '../../platform/signals.js';
 import type { Attachment, Detach, StartContext } from '../attachment.js';
 import { RESTART_MODES, type RestartMode } from '../../supervisor/restart-policy.js';
+import { portAllocator } from '../../supervisor/port-allocator.js';
 import { createSupervisor } from '../../supervisor/supervisor.js';
+import { kernelFreePort } from '../../platform/free-port.js';
 import { setExitStatus } from '../exit-status.js';
 import { planInstances, processTypes } from '../../app/plan.js';
 import { loadAppFromCli } from '../app-source.js';
@@ -95,6 +97,8 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     bootTimeoutMs: parseSeconds('--boot-timeout', opts.bootTimeout),
     inheritedEnv: process.env,
     forceColor: process.stdout.isTTY === true,
+    // Surge replacements take kernel-chosen ports outside the formula's range (base + 100 × types).
+    ports: portAllocator(kernelFreePort, (port) => port >= plan.basePort && port < plan.basePort + 100 * processTypes(app).length),
   });
 
   const detaches: Detach[] = [];

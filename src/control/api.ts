@@ -27,8 +27,8 @@ export interface FormationModel {
 
 /** The log store as the API reads it: snapshots and a cursor, and a push when lines are committed. */
 export interface LogFeed {
-  snapshot(query: LogQuery): { lines: StoredLine[]; cursor: number };
-  after(cursor: number, query: LogQuery): { lines: StoredLine[]; cursor: number };
+  snapshot(query: LogQuery): Promise<{ lines: StoredLine[]; cursor: number }>;
+  after(cursor: number, query: LogQuery): Promise<{ lines: StoredLine[]; cursor: number }>;
   /** `listener` runs after each commit of new lines; returns the unsubscribe function. */
   onStored(listener: () => void): () => void;
 }
@@ -60,7 +60,7 @@ export interface ControlApi {
   /** Every supervisor event; the listener is isolated like any other (see SupervisorHandle). */
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
   /** The last matching stored lines (at most MAX_QUERY_LINES) and the cursor to follow from. */
-  logs(filter: LogFilterOptions): { lines: StoredLine[]; cursor: number };
+  logs(filter: LogFilterOptions): Promise<{ lines: StoredLine[]; cursor: number }>;
   /**
    * Lines stored after `cursor` that match, pushed in order as they are committed. `push` returns
    * a promise when the consumer needs time (a slow socket): nothing more is read until it settles,
@@ -121,7 +121,7 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
       return { pid: info.pid };
     },
     subscribe: (listener) => handle.subscribe(listener),
-    logs(filter) {
+    async logs(filter) {
       const q = query(filter);
       const limit = Math.min(q.limit ?? MAX_QUERY_LINES, MAX_QUERY_LINES);
       return feed().snapshot({ ...q, limit });
@@ -237,7 +237,7 @@ function followLogs(
       do {
         again = false;
         const before = cursor;
-        const next = feed.after(cursor, q);
+        const next = await feed.after(cursor, q);
         cursor = next.cursor;
         if (next.lines.length > 0 && !stopped) await push(next.lines);
         // The cursor moved: a page was read (filters apply after paging, so it may have had no

@@ -82,7 +82,7 @@ function socketDispatcher(api: ControlApi): Dispatcher {
           return {};
         case 'logs': {
           const { filter, follow, after } = request.params;
-          const first = after === undefined ? api.logs(filter) : { lines: [], cursor: after };
+          const first = after === undefined ? await api.logs(filter) : { lines: [], cursor: after };
           if (follow) streamLogs(api, request, first.cursor, connection);
           return first;
         }

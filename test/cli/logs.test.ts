@@ -2,7 +2,7 @@
 // (after the app stopped, and live with --tail); `--drain` delivers to a receiver in this process.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { statSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { killAllStarted, runCli, startCli, tempApp } from './helpers.js';
 import { SyslogReceiver } from '../logs/drains/receivers.js';
@@ -169,6 +169,25 @@ test('--tail follows through a stop of dozen and a new start: every line once, i
     for (const part of [runs.slice(0, second), runs.slice(second)]) {
       assert.ok(part.every((n, i) => n === (part[0] as number) + i), `consecutive ticks: ${part.join(',')}`);
     }
+  } finally {
+    killAllStarted();
+    await app.cleanup();
+  }
+});
+
+test('an idle dozen never loads SQLite on its main thread; a follower is served through it', T, async () => {
+  const app = await tempApp({ Procfile: 'ticker: i=0; while true; do i=$((i+1)); echo "tick $i"; sleep 0.2; done\n' });
+  const dozen = startCli(['start', '-d', app.dir, '-p', basePort(), '--no-color']);
+  const sqliteMapped = () => readFileSync(`/proc/${dozen.pid}/maps`, 'utf8').includes('better_sqlite3');
+  try {
+    await dozen.waitForOutput(/ticker\.1 +\| tick 3\n/);
+    assert.equal(sqliteMapped(), false, 'light output goes to the spool: no SQLite in dozen');
+    const tail = startCli(['logs', '-d', app.dir, '-f', '-n', '1']);
+    const seen = Number((await tail.waitForOutput(/app\[ticker\.1\]: tick (\d+)\n/))[1]);
+    await tail.waitForOutput(new RegExp(`app\\[ticker\\.1\\]: tick ${seen + 2}\\n`), 20_000);
+    assert.equal(sqliteMapped(), true, 'the follower is served by dozen, which now reads its store');
+    tail.signal('SIGINT');
+    await tail.exited(10_000);
   } finally {
     killAllStarted();
     await app.cleanup();

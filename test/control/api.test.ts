@@ -11,26 +11,26 @@ const info: ServerInfo = { pid: process.pid, version: '9.9.9', protocol: 1, stat
 
 const twoWebs = () => new FakeSupervisor([spec('web.1', 5000), spec('web.2', 5001), spec('worker.1', 5100)]);
 
-test('logs: a query with the CLI filters, capped, with the cursor to follow from', () => {
+test('logs: a query with the CLI filters, capped, with the cursor to follow from', async () => {
   const feed = new ArrayFeed();
   feed.store(3);
   const api = createControlApi({ handle: twoWebs(), info, logs: () => feed });
-  const { lines, cursor } = api.logs({ num: '2', grep: 'line [23]' });
+  const { lines, cursor } = await api.logs({ num: '2', grep: 'line [23]' });
   assert.deepEqual(lines.map((l) => l.text), ['line 2', 'line 3']);
   assert.equal(cursor, 3);
-  api.logs({ num: String(MAX_QUERY_LINES * 10) });
-  api.logs({ since: '1h' });
+  await api.logs({ num: String(MAX_QUERY_LINES * 10) });
+  await api.logs({ since: '1h' });
   assert.deepEqual(feed.queries.slice(1).map((q) => q.limit), [MAX_QUERY_LINES, MAX_QUERY_LINES]);
 });
 
-test('logs: a bad filter is a bad request, a dozen without a store says so', () => {
+test('logs: a bad filter is a bad request, a dozen without a store says so', async () => {
   const api = createControlApi({ handle: twoWebs(), info, logs: () => new ArrayFeed() });
-  assert.throws(
-    () => api.logs({ grep: '(' }),
+  await assert.rejects(
+    api.logs({ grep: '(' }),
     (err: unknown) => err instanceof ControlFailure && err.code === 'bad-request' && /--grep: invalid regular expression/.test(err.message),
   );
   const without = createControlApi({ handle: twoWebs(), info });
-  assert.throws(() => without.logs({}), (err: unknown) => err instanceof ControlFailure && err.code === 'unsupported');
+  await assert.rejects(without.logs({}), (err: unknown) => err instanceof ControlFailure && err.code === 'unsupported');
 });
 
 test('followLogs: every matching line stored after the cursor, in order, none lost while the consumer is slow', async () => {

@@ -25,13 +25,13 @@ export class ArrayFeed implements LogFeed {
     return this.lines.filter((l) => (q.ps === undefined || l.instance.startsWith(q.ps)) && (q.grep === undefined || q.grep.test(l.text)));
   }
 
-  snapshot(q: LogQuery) {
+  async snapshot(q: LogQuery) {
     this.queries.push(q);
     const all = this.matching(q);
     return { lines: q.limit === undefined ? all : all.slice(-q.limit), cursor: this.lines.length };
   }
 
-  after(cursor: number, q: LogQuery) {
+  async after(cursor: number, q: LogQuery) {
     // Pages of 3 lines, filtered after paging, as the real reader pages chunks: a page may hold
     // no match, and a follow must come back for the rest.
     const page = this.lines.filter((l) => l.id > cursor).slice(0, 3);

@@ -26,7 +26,9 @@ const RANKS: Record<string, number> = {
   export: 4,
   // The control API serves the supervisor and the log store to every client.
   control: 5,
-  cli: 6,
+  // Builds, releases and the config store: on top of the app model and the control API.
+  releases: 6,
+  cli: 7,
 };
 
 /**

@@ -1,9 +1,9 @@
 // Writes an exporter's files: never half a file (temp file, fsync, rename), never over a file
 // dozen did not write (unless forced). The only part of src/export/ that touches the disk.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 import { DozenError } from '../errors.js';
+import { syncDir, writeFileAtomic } from '../platform/atomic-file.js';
 import { isDozenFile } from './header.js';
 import type { ExportFile } from './types.js';
 
@@ -46,32 +46,12 @@ function readIfExists(path: string): string | undefined {
   }
 }
 
-/** Temp file beside the target, fsync, rename over it: readers see the old file or the new one. */
+/** Atomically (see platform/atomic-file.ts), as an export error naming the file if it fails. */
 function writeAtomically(target: string, content: string, mode: number): void {
-  const temp = join(dirname(target), `.${randomBytes(6).toString('hex')}.dozen-tmp`);
-  let fd: number | undefined;
   try {
-    fd = openSync(temp, 'wx', mode);
-    const bytes = Buffer.from(content, 'utf8');
-    for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
-    fsyncSync(fd);
-    closeSync(fd);
-    fd = undefined;
-    renameSync(temp, target);
+    writeFileAtomic(target, content, mode);
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
-    rmSync(temp, { force: true });
     const e = err as NodeJS.ErrnoException;
     throw new DozenError('export', `cannot write ${target}: ${e.code ?? e.message}`);
-  }
-}
-
-/** Makes the renames durable: fsync the folder that holds them. */
-function syncDir(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try {
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
   }
 }

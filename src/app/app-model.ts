@@ -4,7 +4,7 @@
 import { DozenError } from '../errors.js';
 import type { ProcessSpec } from '../formation/types.js';
 import type { LoadedApp } from './load-app.js';
-import { planInstances } from './plan.js';
+import { planInstances, processTypes } from './plan.js';
 
 export interface AppModel {
   readonly app: LoadedApp;
@@ -15,6 +15,8 @@ export interface AppModel {
   instances(formation: string): ProcessSpec[];
   /** The spec `type.index` has in this model; throws DozenError('usage') for a type it lacks. */
   specFor(type: string, index: number): ProcessSpec;
+  /** The Procfile's process types (the release phase is not one). */
+  types(): string[];
 }
 
 export function appModel(app: LoadedApp, basePort: number, release?: string): AppModel {
@@ -25,6 +27,7 @@ export function appModel(app: LoadedApp, basePort: number, release?: string): Ap
     basePort,
     release,
     instances: (formation) => planInstances(app, { formation, port }).instances.map(stamp),
+    types: () => processTypes(app),
     specFor(type, index) {
       const spec = planInstances(app, { formation: `${type}=${index}`, port }).instances.find((s) => s.index === index && s.type === type);
       if (!spec) throw new DozenError('usage', `the app has no process type "${type}"`);

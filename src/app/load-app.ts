@@ -50,6 +50,11 @@ export interface AppSource {
   strict?: boolean;
   /** `dozen run` and `dozen env` work without a Procfile; the others need one. */
   procfileOptional?: boolean;
+  /**
+   * A release's config snapshot, instead of env files (which are development config and are not
+   * read): it wins over the inherited environment, which still gives PATH, HOME and the like.
+   */
+  config?: { release: string; values: Record<string, string> } | undefined;
 }
 
 /** Reads the Procfile and env files the source names. Throws DozenError on the first error. */
@@ -72,12 +77,18 @@ export function loadApp(source: AppSource): LoadedApp {
       ? { path: shown(procfilePath), entries: [], diagnostics: [] }
       : parseProcfile(procfileText, shown(procfilePath), { strict: opts.strict });
 
-  const envFiles = envFilePaths(opts.env, root);
-  const env = loadEnv(
-    envFiles.map((path) => ({ path: shown(path), text: readEnvFile(path, shown) })),
-    inherited,
-    { override: opts.override, expand: opts.expand, lenient: opts.envLenient },
-  );
+  const snapshot = opts.config;
+  const envFiles = snapshot ? [] : envFilePaths(opts.env, root);
+  const env: LoadedEnv = snapshot
+    ? {
+        vars: Object.entries(snapshot.values).map(([key, value]) => ({ key, value, source: { type: 'config-store', release: snapshot.release } })),
+        diagnostics: [],
+      }
+    : loadEnv(
+        envFiles.map((path) => ({ path: shown(path), text: readEnvFile(path, shown) })),
+        inherited,
+        { override: opts.override, expand: opts.expand, lenient: opts.envLenient },
+      );
 
   const diagnostics = [...procfile.diagnostics, ...env.diagnostics];
   const firstError = diagnostics.find((d) => d.severity === 'error');

@@ -23,6 +23,8 @@ export interface FormationModel {
   instances(formation: string): ProcessSpec[];
   /** The spec `type.index` has in this model (for a rollout to it). */
   specFor?(type: string, index: number): ProcessSpec;
+  /** Its process types (a rollout to it removes the instances of types it no longer has). */
+  types?(): string[];
 }
 
 /** The log store as the API reads it: snapshots and a cursor, and a push when lines are committed. */
@@ -40,6 +42,8 @@ export interface ControlApiOptions {
   model?: FormationModel;
   /** The log store, once it is open (undefined: `logs` is unsupported). */
   logs?: () => LogFeed | undefined;
+  /** In release mode: the model of release `version` (throws DozenError if it cannot be run). */
+  releaseModel?: (version: number) => FormationModel;
 }
 
 /** A follow of the log store: stop it to stop the pushes. */
@@ -79,6 +83,14 @@ export interface ControlApi {
    * plans from it from then on (also if the rollout fails part way: the rest keeps its spec).
    */
   rolloutTo(model: FormationModel, mode: RolloutMode): Promise<RolloutResult>;
+  /** In release mode: rolls the formation out to release `version` (rolloutTo its model). */
+  switchRelease(version: number, mode: RolloutMode): Promise<SwitchResult>;
+}
+
+export interface SwitchResult {
+  version: number;
+  replaced: string[];
+  failure: { instance: string; reason: string } | null;
 }
 
 export function createControlApi(opts: ControlApiOptions): ControlApi {
@@ -97,6 +109,19 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
       if (err instanceof DozenError) throw new ControlFailure('bad-request', err.oneLine());
       throw err;
     }
+  };
+
+  const rolloutTo = async (next: FormationModel, mode: RolloutMode): Promise<RolloutResult> => {
+    const specFor = next.specFor?.bind(next);
+    if (!specFor) throw new DozenError('internal', 'rolloutTo: the model cannot give an instance its spec');
+    model = next;
+    const members = handle.status().filter((s) => s.role === 'member');
+    const types = next.types ? new Set(next.types()) : undefined;
+    const kept = members.filter((s) => !types || types.has(s.type)).map((s) => s.name);
+    const gone = members.filter((s) => types && !types.has(s.type)).map((s) => s.name);
+    const result = await handle.rollout({ names: kept, mode, spec: (current) => specFor(current.type, current.index) });
+    if (result.ok && gone.length > 0) await handle.remove(gone);
+    return result;
   };
 
   return {
@@ -131,13 +156,21 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
       return followLogs(feed(), q, cursor, push, onError);
     },
     model: () => model,
-    rolloutTo(next, mode) {
-      const specFor = next.specFor?.bind(next);
-      if (!specFor) throw new DozenError('internal', 'rolloutTo: the model cannot give an instance its spec');
-      model = next;
-      const names = handle.status().filter((s) => s.role === 'member').map((s) => s.name);
-      return handle.rollout({ names, mode, spec: (current) => specFor(current.type, current.index) });
+    async switchRelease(version, mode) {
+      if (!opts.releaseModel) {
+        throw new ControlFailure('unsupported', 'this dozen runs a working tree, not releases (dozen start --release runs them)');
+      }
+      let next: FormationModel;
+      try {
+        next = opts.releaseModel(version);
+      } catch (err) {
+        if (err instanceof DozenError) throw new ControlFailure('failed', err.oneLine());
+        throw err;
+      }
+      const result = await rolloutTo(next, mode);
+      return { version, replaced: result.replaced, failure: result.ok ? null : { instance: result.failed, reason: result.reason } };
     },
+    rolloutTo,
   };
 }
 

@@ -53,6 +53,13 @@ export const Request = z.discriminatedUnion('method', [
   z.object({ v: version, id, method: z.literal('quit') }),
   /** Stream every supervisor event as `{v, id, event}` lines until the client hangs up. */
   z.object({ v: version, id, method: z.literal('subscribe') }),
+  /** In release mode: switch the formation to release `version` (one instance after another). */
+  z.object({
+    v: version,
+    id,
+    method: z.literal('release'),
+    params: z.object({ version: z.number().int().positive(), mode: z.enum(['stop-first', 'surge']).optional() }),
+  }),
   /**
    * Stored log lines, filtered as `dozen logs` filters them. `follow`: then every new matching
    * line as it is stored, in `log-lines` events, from `after` (a cursor) if given.
@@ -162,6 +169,13 @@ export const StoredLineInfo = z.object({
 export const LogsResult = z.object({ lines: z.array(StoredLineInfo), cursor: z.number().int() });
 export type LogsResult = z.infer<typeof LogsResult>;
 
+export const SwitchResult = z.object({
+  version: z.number().int(),
+  replaced: z.array(z.string()),
+  failure: z.object({ instance: z.string(), reason: z.string() }).nullable(),
+});
+export type SwitchResult = z.infer<typeof SwitchResult>;
+
 export const QuitResult = z.object({ pid: z.number().int() });
 export type QuitResult = z.infer<typeof QuitResult>;
 
@@ -175,6 +189,7 @@ export const ResultFor = {
   quit: QuitResult,
   subscribe: z.object({}),
   logs: LogsResult,
+  release: SwitchResult,
 } as const satisfies Record<Method, z.ZodType>;
 export type ResultFor<M extends Method> = z.infer<(typeof ResultFor)[M]>;
 

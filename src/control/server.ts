@@ -28,6 +28,8 @@ export interface ControlServerOptions {
   model?: FormationModel;
   /** The log store once it is open; without it `logs` answers `unsupported`. */
   logs?: () => LogFeed | undefined;
+  /** In release mode: the model of a release; without it `release` answers `unsupported`. */
+  releaseModel?: (version: number) => FormationModel;
   /** The claim to serve on (default: the one this process made for `stateDir`). */
   claim?: ControlSocketClaim;
 }
@@ -50,7 +52,8 @@ export function attachControlServer(handle: SupervisorHandle, opts: ControlServe
     if (event.type === 'spawned' && event.instance !== RELEASE_TYPE && info.phase === 'starting') info.phase = 'running';
     if (event.type === 'formation-stopping') info.phase = 'stopping';
   });
-  const api = createControlApi({ handle, info, ...(opts.model ? { model: opts.model } : {}), ...(opts.logs ? { logs: opts.logs } : {}) });
+  const { model, logs, releaseModel } = opts;
+  const api = createControlApi({ handle, info, ...(model ? { model } : {}), ...(logs ? { logs } : {}), ...(releaseModel ? { releaseModel } : {}) });
   claim.endpoint.setDispatcher(socketDispatcher(api));
   return {
     api,
@@ -77,6 +80,8 @@ function socketDispatcher(api: ControlApi): Dispatcher {
           return api.scale(request.params.formation);
         case 'quit':
           return api.quit();
+        case 'release':
+          return api.switchRelease(request.params.version, request.params.mode ?? 'stop-first');
         case 'subscribe':
           streamEvents(api, request.id, connection);
           return {};

@@ -9,7 +9,7 @@ export const PROTOCOL_VERSION = 1;
  * (`features`): a newer client asks before it relies on one (an older server would ignore an
  * unknown parameter such as `mode: "surge"` and do something else).
  */
-export const FEATURES = ['surge', 'logs'];
+export const FEATURES = ['surge', 'logs', 'releases'];
 
 /** A line longer than this is refused (the connection is closed): requests are small. */
 export const MAX_LINE_BYTES = 1024 * 1024;

@@ -3,7 +3,9 @@ import type { Diagnostic } from '../errors.js';
 /** Where a variable's final value came from. */
 export type EnvSource =
   | { type: 'file'; file: string; line: number }
-  | { type: 'inherited' };
+  | { type: 'inherited' }
+  /** A release's snapshot of the app's config store (`v4`). */
+  | { type: 'config-store'; release: string };
 
 export interface EnvVar {
   key: string;

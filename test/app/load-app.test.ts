@@ -115,3 +115,23 @@ describe('planInstances', () => {
     assert.throws(() => planInstances(loaded, { formation: 'wrker=1' }), configError('formation', /wrker/));
   });
 });
+
+describe('a release config snapshot instead of env files', () => {
+  it('is the config, wins over the inherited environment, and no .env is read', T, async () => {
+    const app = await tempApp({ Procfile: 'web: serve\n', '.env': 'FROM_DOTENV=1\nSHARED=dotenv\n' });
+    try {
+      const loaded = load({ root: app.dir, config: { release: 'v4', values: { SHARED: 'store', DATABASE_URL: 'postgres://x' } } }, { SHARED: 'shell', HOME: '/h' });
+      assert.deepEqual(loaded.config, { SHARED: 'store', DATABASE_URL: 'postgres://x' });
+      assert.deepEqual(loaded.envFiles, []);
+      assert.deepEqual(loaded.env.vars.map((v) => [v.key, v.source]), [
+        ['SHARED', { type: 'config-store', release: 'v4' }],
+        ['DATABASE_URL', { type: 'config-store', release: 'v4' }],
+      ]);
+      const [web] = planInstances(loaded, { formation: undefined, port: '5000', types: [] }).instances;
+      assert.equal(web?.env.SHARED, 'store', 'the snapshot, not the shell');
+      assert.equal(web?.env.FROM_DOTENV, undefined);
+    } finally {
+      await app.cleanup();
+    }
+  });
+});

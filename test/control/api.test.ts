@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createControlApi, MAX_QUERY_LINES } from '../../src/control/api.js';
 import { ControlFailure } from '../../src/control/control-failure.js';
+import { DozenError } from '../../src/errors.js';
 import type { ServerInfo } from '../../src/control/protocol.js';
 import { ArrayFeed } from './array-feed.js';
 import { FakeSupervisor, spec } from './fake-supervisor.js';
@@ -133,4 +134,34 @@ test('followLogs: a match behind pages of lines that do not match arrives with t
   for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
   assert.deepEqual(got, ['line 11']);
   follow.stop();
+});
+
+test('switchRelease: the formation rolls out to the release model; types the release lacks are removed; working trees refuse', async () => {
+  const sup = twoWebs();
+  const v2 = {
+    instances: (formation: string) => (formation.includes('web') ? [{ ...spec('web.1', 5000), release: 'v2' }] : []),
+    specFor: (type: string, index: number) => ({ ...spec(`${type}.${index}`, 5000), command: `run ${type} v2`, release: 'v2' }),
+    types: () => ['web'],
+  };
+  const asked: number[] = [];
+  const api = createControlApi({ handle: sup, info, releaseModel: (version) => (asked.push(version), v2) });
+  const result = await api.switchRelease(2, 'stop-first');
+  assert.deepEqual(result, { version: 2, replaced: ['web.1', 'web.2'], failure: null });
+  assert.deepEqual(asked, [2]);
+  assert.deepEqual(sup.calls, [
+    { method: 'rollout', args: ['stop-first', 'web.1', 'web.2'] },
+    { method: 'remove', args: ['worker.1'] },
+  ]);
+  assert.deepEqual(sup.specs().map((s) => [s.name, s.release]), [['web.1', 'v2'], ['web.2', 'v2']]);
+
+  const tree = createControlApi({ handle: twoWebs(), info });
+  await assert.rejects(tree.switchRelease(2, 'stop-first'), (err: unknown) => err instanceof ControlFailure && err.code === 'unsupported');
+  const broken = createControlApi({
+    handle: twoWebs(),
+    info,
+    releaseModel: () => {
+      throw new DozenError('usage', "v1's build b-1 is no longer kept");
+    },
+  });
+  await assert.rejects(broken.switchRelease(1, 'stop-first'), (err: unknown) => err instanceof ControlFailure && err.code === 'failed' && /no longer kept/.test(err.message));
 });

@@ -43,9 +43,16 @@ export function register(program: Command): void {
   });
 }
 
-/** `.env:3`, `inherited`, or `inherited, shadows .env:3` when the environment won over a file. */
+/** `.env:3`, `inherited`, `config store (v4)`; see sourceNote for what an inherited value shadows. */
 export function sourceText(v: EnvVar): string {
-  return v.source.type === 'file' ? `${v.source.file}:${v.source.line}` : 'inherited';
+  switch (v.source.type) {
+    case 'file':
+      return `${v.source.file}:${v.source.line}`;
+    case 'inherited':
+      return 'inherited';
+    case 'config-store':
+      return `config store (${v.source.release})`;
+  }
 }
 
 function sourceNote(v: EnvVar): string {

@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'port-in-use'
   | 'control'
   | 'export'
+  /** A release that could not be made or run (its release phase failed, its build is gone). */
+  | 'release'
   | 'internal';
 
 export interface Location {
@@ -88,6 +90,7 @@ function defaultExitCode(code: ErrorCode): number {
     case 'control':
       return ExitCode.unavailable;
     case 'port-in-use':
+    case 'release':
     case 'internal':
       return ExitCode.failure;
     default:

@@ -588,17 +588,18 @@ class FormationDriver implements Supervisor {
     if (this.slots.get(name) !== old || leaving(old)) return { ok: false, reason: 'was removed meanwhile' };
     if (!serving(old)) return { ok: false, reason: 'was stopped meanwhile' };
     const next = this.newSlot(withPort(spec, port), 'incoming', old.generation + 1);
-    // Held in `starting` until it accepts, like the old one was, even if it is not a `web`.
-    next.inst = { ...next.inst, everReady: old.inst.everReady };
+    // Held in `starting` until it accepts, like the old one was, even if it is not a `web`; a
+    // replacement counts as a restart of the name, as a stop-first one does.
+    next.inst = { ...next.inst, everReady: old.inst.everReady, restarts: old.inst.restarts + 1 };
     this.beside.add(next);
-    this.say('info', `starting generation ${next.generation}${port === undefined ? '' : ` on port ${port}`} beside generation ${old.generation}`, name);
+    this.say('info', `${name}: starting generation ${next.generation}${port === undefined ? '' : ` on port ${port}`} beside generation ${old.generation}`, name);
     await this.until(next, { type: 'start' }, (s) => isSettled(s.inst));
 
     const oldStays = () => this.controllable() && this.slots.get(name) === old && !leaving(old) && serving(old);
     const verdict = !this.controllable() ? this.unavailable() : oldStays() ? this.verdict(next) : ({ ok: false, reason: 'was stopped meanwhile' } as const);
     if (!verdict.ok) {
       if (!next.removed) await this.until(next, { type: 'stop', then: 'remove' }, (s) => s.removed);
-      if (oldStays()) this.say('warn', `generation ${next.generation} ${verdict.reason}; generation ${old.generation} keeps serving`, name);
+      if (oldStays()) this.say('warn', `${name}: generation ${next.generation} ${verdict.reason}; generation ${old.generation} keeps serving`, name);
       return verdict;
     }
     // The new generation takes the name; the old one is stopped beside it.
@@ -607,7 +608,7 @@ class FormationDriver implements Supervisor {
     this.slots.set(name, next);
     old.role = 'outgoing';
     this.beside.add(old);
-    this.say('info', `generation ${next.generation} is ready: stopping generation ${old.generation}`, name);
+    this.say('info', `${name}: generation ${next.generation} is ready: stopping generation ${old.generation}`, name);
     await this.until(old, { type: 'stop', then: 'remove' }, (s) => s.removed);
     return { ok: true };
   }

@@ -85,10 +85,10 @@ test('surge: the next generation starts beside the old one on a port of its own;
   assert.deepEqual(r.world.signals.map((s) => [s.pgid, s.signal]), [[old.pid, 'SIGTERM']], 'then the old one is stopped');
   assert.deepEqual(await done, { ok: true, replaced: ['web.1'] });
   assert.deepEqual(
-    rows(r, 'web.1').map((s) => [s.generation, s.role, s.state, s.port, s.pid, s.release]),
-    [[2, 'member', 'running', 6000, next.pid, 'v2']],
+    rows(r, 'web.1').map((s) => [s.generation, s.role, s.state, s.port, s.pid, s.release, s.restarts]),
+    [[2, 'member', 'running', 6000, next.pid, 'v2', 1]],
   );
-  assert.ok(r.messages().some((m) => m.includes('generation 2 is ready: stopping generation 1')), r.messages().join('\n'));
+  assert.ok(r.messages().includes('web.1: generation 2 is ready: stopping generation 1'), r.messages().join('\n'));
   assert.deepEqual(r.sup.specs().map((s) => [s.name, s.command, s.port]), [['web.1', 'run v2', 6000]]);
   await finish(r);
 });

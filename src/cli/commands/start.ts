@@ -116,12 +116,12 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
   }
 }
 
+/** `5`, `2.5`, `5s`, `500ms`, `2m`: a duration, seconds when no unit is given; returns ms. */
 export function parseSeconds(name: string, text: string): number {
-  const n = Number(text);
-  if (text.trim() === '' || !Number.isFinite(n) || n < 0) {
-    throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}"`);
-  }
-  return Math.round(n * 1000);
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
+  if (!m) throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}" (units: 500ms, 5s, 2m)`);
+  const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
+  return Math.round(Number(m[1]) * scale);
 }
 
 export function parseRestartMode(text: string): RestartMode {

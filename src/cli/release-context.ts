@@ -1,0 +1,45 @@
+// What the release commands (deploy, release, rollback, config set) share: the app's state
+// folder, and the running `dozen start --release` they switch to a new current release.
+import { ControlClient, ControlRequestError } from '../control/client.js';
+import { controlSocketPath } from '../control/socket-path.js';
+import type { BuildLocation } from '../releases/release-app.js';
+import type { ReleaseContext } from '../releases/make-release.js';
+
+/** The context for `stateDir`; `locate` finds a build by id. */
+export function releaseContext(stateDir: string, locate: (id: string) => BuildLocation | undefined): ReleaseContext {
+  return {
+    stateDir,
+    inherited: process.env,
+    locate,
+    say: (line) => process.stdout.write(`${line}\n`),
+    switchRunning: (version) => switchRunning(stateDir, version),
+  };
+}
+
+/** Asks the dozen running for the app (if any) to run release `version`; says what it did. */
+async function switchRunning(stateDir: string, version: number): Promise<string | undefined> {
+  let client: ControlClient;
+  try {
+    client = await ControlClient.connect(controlSocketPath(stateDir), 2000);
+  } catch {
+    return undefined; // none runs: the next `dozen start --release` runs it
+  }
+  try {
+    const server = await client.call({ method: 'hello' });
+    if (!(server.features ?? []).includes('releases')) {
+      return `the running dozen (pid ${server.pid}, version ${server.version}) does not run releases: restart it with dozen start --release`;
+    }
+    const result = await client.call({ method: 'release', params: { version } });
+    if (result.failure) {
+      return `the running formation did not switch to v${version} entirely: ${result.failure.instance} ${result.failure.reason} (replaced: ${result.replaced.join(', ') || 'none'})`;
+    }
+    return `the running formation now runs v${version} (${result.replaced.join(', ') || 'no instance'} replaced)`;
+  } catch (err) {
+    if (err instanceof ControlRequestError && err.code === 'unsupported') {
+      return 'the running dozen runs the working tree, not releases: it was left as it is';
+    }
+    return `the running dozen could not switch to v${version}: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    client.close();
+  }
+}

@@ -1,0 +1,69 @@
+// From a build and a config to a current release, and a running formation switched to it: the
+// steps every release takes, whether a deploy, a config change or a rollback made it. Under the
+// app's deploy lock: one at a time per app. The release is recorded `pending` first, its release
+// phase runs, then it is settled: only a success becomes current and is switched to.
+import { join } from 'node:path';
+import { DozenError, ExitCode } from '../errors.js';
+import { withPidLock } from '../platform/pid-lock.js';
+import { loadReleaseApp, releaseName, type BuildLocation } from './release-app.js';
+import { runReleasePhase } from './release-phase.js';
+import { addRelease, settleRelease, type Release } from './release-store.js';
+
+export interface ReleaseContext {
+  stateDir: string;
+  inherited: NodeJS.ProcessEnv;
+  /** Where a build is (undefined: pruned or never made). */
+  locate(buildId: string): BuildLocation | undefined;
+  /**
+   * Switches the `dozen start --release` running for the app, if any, to the new current
+   * release; says what happened. Undefined: none runs.
+   */
+  switchRunning(version: number): Promise<string | undefined>;
+  /** One line for whoever deploys. */
+  say(line: string): void;
+}
+
+export interface ReleaseOutcome {
+  release: Release;
+  /** What the running formation did, if one runs. */
+  switched: string | undefined;
+}
+
+export function deployLockPath(stateDir: string): string {
+  return join(stateDir, 'deploy.lock');
+}
+
+/** Runs `fn` holding the app's deploy lock, or fails naming who holds it. */
+export async function underDeployLock<T>(stateDir: string, what: string, fn: () => Promise<T>): Promise<T> {
+  const locked = await withPidLock(deployLockPath(stateDir), what, fn);
+  if (locked.ok) return locked.value;
+  const { pid, what: theirs } = locked.holder;
+  throw new DozenError('control', `another ${theirs || 'deploy'} is running for this app${pid > 0 ? ` (pid ${pid})` : ''}; try again once it ends`, {
+    exitCode: ExitCode.unavailable,
+  });
+}
+
+/** Records, runs the release phase of, settles and switches to a new release. Call under the lock. */
+export async function makeRelease(ctx: ReleaseContext, fields: Pick<Release, 'description' | 'build' | 'commit' | 'config'>): Promise<ReleaseOutcome> {
+  const pending = addRelease(ctx.stateDir, fields);
+  const name = releaseName(pending);
+  let phase;
+  try {
+    const app = loadReleaseApp(pending, ctx.locate(pending.build), ctx.inherited);
+    phase = await runReleasePhase(app);
+  } catch (err) {
+    settleRelease(ctx.stateDir, pending.version, 'failed');
+    throw err;
+  }
+  if (phase.ran && !phase.ok) {
+    settleRelease(ctx.stateDir, pending.version, 'failed');
+    throw new DozenError('release', `${name}'s release phase ${phase.exit}; ${name} is recorded as failed and the current release stays current`, {
+      exitCode: ExitCode.failure,
+    });
+  }
+  const release = settleRelease(ctx.stateDir, pending.version, 'succeeded');
+  ctx.say(`${name}: ${release.description} (build ${release.build}) is the current release`);
+  const switched = await ctx.switchRunning(release.version);
+  if (switched !== undefined) ctx.say(switched);
+  return { release, switched };
+}

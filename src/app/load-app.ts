@@ -154,7 +154,8 @@ function readEnvFile(path: string, shown: (path: string) => string): string {
   }
 }
 
-function requireDirectory(path: string): void {
+/** Throws a one-line config error unless `path` (an app root) is a folder. */
+export function requireDirectory(path: string): void {
   let problem: string | undefined;
   try {
     if (!statSync(path).isDirectory()) problem = 'not a folder';
@@ -175,7 +176,8 @@ function isFile(path: string): boolean {
   }
 }
 
-function diagnosticError(d: Diagnostic, code: 'procfile' | 'env'): DozenError {
+/** A parser's error diagnostic as the DozenError that reports it: `FILE:LINE: message hint`. */
+export function diagnosticError(d: Diagnostic, code: 'procfile' | 'env'): DozenError {
   return new DozenError(code, d.message, {
     location: { file: d.file, line: d.line },
     ...(d.hint === undefined ? {} : { hint: d.hint }),
@@ -183,7 +185,7 @@ function diagnosticError(d: Diagnostic, code: 'procfile' | 'env'): DozenError {
 }
 
 /** `EACCES` -> "permission denied", without the stack or the path repeated. */
-function errnoText(err: unknown): string {
+export function errnoText(err: unknown): string {
   const e = err as NodeJS.ErrnoException;
   if (e.code === 'EACCES') return 'permission denied';
   if (e.code === 'EISDIR') return 'it is a folder';

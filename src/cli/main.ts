@@ -24,11 +24,17 @@ export async function buildProgram(args?: readonly string[]): Promise<Command> {
     .enablePositionalOptions()
     .configureHelp({ showGlobalOptions: true, optionDescription })
     .configureOutput({ outputError: (text, write) => write(usageLine(text, active ?? program)) })
-    .exitOverride()
-    .hook('preSubcommand', (_parent, sub) => {
+    .exitOverride();
+  for (const register of await commandsFor(args)) register(program);
+  // At every level, so `dozen config set` points at its own help too.
+  const track = (cmd: Command): void => {
+    if (cmd.commands.length === 0) return;
+    cmd.hook('preSubcommand', (_parent, sub) => {
       active = sub;
     });
-  for (const register of await commandsFor(args)) register(program);
+    cmd.commands.forEach(track);
+  };
+  track(program);
   readEnvValuesStrictly(program);
   return program;
 }

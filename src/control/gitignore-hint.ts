@@ -1,5 +1,6 @@
-// The state folder holds a socket and logs that must not be committed: tell the user, once per
-// app, to list it in .gitignore when the app is in a git repository and does not list it yet.
+// The state folder holds a socket, logs and config values that must not be committed: tell the
+// user, once per app, to list it in .gitignore when the app is in a git repository and does not
+// list it yet.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative } from 'node:path';
 
@@ -23,7 +24,7 @@ export function gitignoreHint(root: string, stateDir: string): string | undefine
   const marker = join(stateDir, MARKER);
   if (existsSync(marker)) return undefined;
   writeFileSync(marker, 'dozen told the user once to add the state folder to .gitignore\n', { mode: 0o600 });
-  return `add "${rel.split('\\').join('/')}/" to ${gitignore}: it holds dozen's control socket and logs`;
+  return `add "${rel.split('\\').join('/')}/" to ${gitignore}: it holds dozen's control socket, logs and config store`;
 }
 
 /** Does a .gitignore line ignore the top-level folder `rel`? (`.dozen`, `/.dozen/`, `.dozen/*`...) */

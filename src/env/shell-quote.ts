@@ -10,3 +10,11 @@ export function shellQuote(value: string): string {
 export function shellExport(key: string, value: string): string {
   return `export ${key}=${shellQuote(value)}`;
 }
+
+/**
+ * A name POSIX shells, systemd and every language's environment take: letters, digits and `_`,
+ * not starting with a digit. The .env parser also accepts `.` and `-`.
+ */
+export function isShellName(key: string): boolean {
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
+}

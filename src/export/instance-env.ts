@@ -1,6 +1,7 @@
 // Splits an instance's environment into the app's shared config and what is the instance's own
 // (PORT, PS, DYNO, or anything else the formation set), so each target can carry the two apart.
 import type { ProcessSpec } from '../formation/types.js';
+import { isShellName } from '../env/shell-quote.js';
 import { DozenError } from '../errors.js';
 
 /** The instance's own variables: keys the config lacks or that the formation gave another value. */
@@ -8,15 +9,13 @@ export function instanceVars(spec: ProcessSpec, config: Record<string, string>):
   return Object.entries(spec.env).filter(([key, value]) => config[key] !== value);
 }
 
-const SHELL_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
-
 /**
  * systemd and POSIX shells only take `[A-Za-z_][A-Za-z0-9_]*` names; the .env parser also
  * accepts `.` and `-`. Refuse rather than drop a variable silently (systemd would).
  */
 export function requireShellNames(format: string, keys: Iterable<string>): void {
   for (const key of keys) {
-    if (!SHELL_NAME.test(key)) {
+    if (!isShellName(key)) {
       throw new DozenError('export', `config key "${key}" cannot be exported to ${format}: it only takes names made of letters, digits and "_".`, {
         hint: 'Rename the key in the env file.',
       });

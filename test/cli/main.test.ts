@@ -16,6 +16,13 @@ function allCommands(cmd: Command): Command[] {
   return [cmd, ...cmd.commands.flatMap(allCommands)];
 }
 
+/** `config set` for `dozen config set`. */
+function commandPath(cmd: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = cmd; c?.parent; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
 describe('dozen (the program)', () => {
   it('--help lists the commands, on stdout, exit 0', T, async () => {
     const r = await runCli(['--help']);
@@ -92,21 +99,23 @@ describe('docs/cli.md', () => {
     // The app options and -m/-p are described once, for every command that takes them.
     const shared = sections.find((s) => s.startsWith('## Options shared')) ?? '';
     const missing: string[] = [];
-    const commands = (await buildProgram()).commands.filter((c) => c.name() !== 'help');
+    // Subcommands too: `dozen config set`.
+    const commands = allCommands(await buildProgram()).filter((c) => c.parent !== null && c.name() !== 'help');
     assert.ok(commands.length >= 11, commands.map((c) => c.name()).join(' '));
     for (const cmd of commands) {
       // Its section holds its usage line: `dozen start [app options] ...`.
-      const usage = new RegExp(`^dozen ${cmd.name()}( |$)`, 'm');
+      const name = commandPath(cmd);
+      const usage = new RegExp(`^dozen ${name}( |$)`, 'm');
       const section = sections.find((s) => usage.test(s));
       if (section === undefined) {
-        missing.push(`dozen ${cmd.name()}: no section`);
+        missing.push(`dozen ${name}: no section`);
         continue;
       }
       const text = section + shared;
       for (const option of cmd.options) {
         if (option.long === undefined || option.long === '--help') continue;
-        if (!text.includes(`\`${option.long}`) && !text.includes(` ${option.long}`)) missing.push(`${cmd.name()} ${option.long}`);
-        if (option.envVar !== undefined && !text.includes(option.envVar)) missing.push(`${cmd.name()} ${option.envVar}`);
+        if (!text.includes(`\`${option.long}`) && !text.includes(` ${option.long}`)) missing.push(`${name} ${option.long}`);
+        if (option.envVar !== undefined && !text.includes(option.envVar)) missing.push(`${name} ${option.envVar}`);
       }
     }
     assert.deepEqual(missing, []);
@@ -116,7 +125,8 @@ describe('docs/cli.md', () => {
     const readme = await readFile(join(repoRoot, 'README.md'), 'utf8');
     const table = readme.slice(readme.indexOf('## Commands'), readme.indexOf('\n## ', readme.indexOf('## Commands') + 1));
     const rows = table.split('\n').filter((line) => line.startsWith('| `dozen '));
-    const listed = new Set(rows.map((row) => /^\| `dozen ([a-z]+)/.exec(row)?.[1]));
+    // A row may name several (`dozen config` and its `dozen config:set` spelling).
+    const listed = new Set(rows.flatMap((row) => [...row.matchAll(/`dozen ([a-z:]+)/g)].map((m) => m[1])));
     const commands = (await buildProgram()).commands.map((c) => c.name()).filter((n) => n !== 'help');
     assert.deepEqual(commands.filter((n) => !listed.has(n)), []);
   });

@@ -276,7 +276,7 @@ test('the .gitignore hint: once, only inside a git repository, only when not lis
   assert.equal(gitignoreHint(root, stateDir), undefined, 'no git repository');
   writeFileSync(join(root, '.git'), 'gitdir: elsewhere\n'); // a worktree's .git file counts
   writeFileSync(join(root, '.gitignore'), 'node_modules/\n');
-  assert.equal(gitignoreHint(root, stateDir), `add ".dozen/" to ${join(root, '.gitignore')}: it holds dozen's control socket and logs`);
+  assert.equal(gitignoreHint(root, stateDir), `add ".dozen/" to ${join(root, '.gitignore')}: it holds dozen's control socket, logs and config store`);
   assert.equal(gitignoreHint(root, stateDir), undefined, 'said once');
   for (const listed of ['.dozen', '.dozen/', '/.dozen/', '.dozen/*', '**/.dozen']) assert.ok(listsFolder(`# x\n${listed}\n`, '.dozen'), listed);
   for (const other of ['# .dozen', '!.dozen', '.dozens', 'x/.dozen']) assert.equal(listsFolder(`${other}\n`, '.dozen'), false, other);

@@ -2,7 +2,7 @@
 // `--shell` output is safe to eval: `eval "$(dozen env --shell)"` gives a shell the app's config.
 import type { Command } from 'commander';
 import type { EnvVar } from '../../env/types.js';
-import { shellExport, shellQuote } from '../../env/shell-quote.js';
+import { isShellName, shellExport, shellQuote } from '../../env/shell-quote.js';
 import { loadAppFromCli } from '../app-source.js';
 import { flag, addAppOptions, type AppCliOptions } from '../options.js';
 import { oneLine, printJson, printLines, printWarnings } from '../print.js';
@@ -69,9 +69,4 @@ function explained(v: EnvVar): { value: string; source: string; shadowed?: strin
 /** Plain when every character is one sh leaves alone, single-quoted otherwise: never ambiguous. */
 export function quoteIfNeeded(value: string): string {
   return /^[A-Za-z0-9_@%+=:,./-]+$/.test(value) ? value : shellQuote(value);
-}
-
-/** Keys the parser accepts may hold `.` or `-`, which `export` refuses. */
-function isShellName(key: string): boolean {
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
 }

@@ -12,10 +12,11 @@ const run: Loader = () => import('./run.js');
 const control: Loader = () => import('./control.js');
 const logs: Loader = () => import('./logs.js');
 const exportCmd: Loader = () => import('./export.js');
+const config: Loader = () => import('./config.js');
 const releases: Loader = () => import('./releases.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, releases];
+const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, config, releases];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -30,6 +31,10 @@ const BY_NAME: Record<string, Loader> = {
   quit: control,
   logs,
   export: exportCmd,
+  config,
+  'config:set': config,
+  'config:unset': config,
+  'config:get': config,
   releases,
 };
 

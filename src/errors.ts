@@ -27,6 +27,8 @@ export type ErrorCode =
   | 'port-in-use'
   | 'control'
   | 'export'
+  /** A build that could not be made: a step failed, git or tar could not export the commit. */
+  | 'build'
   | 'internal';
 
 export interface Location {
@@ -88,6 +90,7 @@ function defaultExitCode(code: ErrorCode): number {
     case 'control':
       return ExitCode.unavailable;
     case 'port-in-use':
+    case 'build':
     case 'internal':
       return ExitCode.failure;
     default:

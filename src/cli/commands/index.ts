@@ -12,9 +12,10 @@ const run: Loader = () => import('./run.js');
 const control: Loader = () => import('./control.js');
 const logs: Loader = () => import('./logs.js');
 const exportCmd: Loader = () => import('./export.js');
+const build: Loader = () => import('./build.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd];
+const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, build];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -29,6 +30,7 @@ const BY_NAME: Record<string, Loader> = {
   quit: control,
   logs,
   export: exportCmd,
+  build,
 };
 
 /**

@@ -74,7 +74,9 @@ export function runStep(step: BuildStep, opts: StepOptions): Promise<ExitOutcome
     read(child.stderr, 'stderr');
 
     child.once('error', (err) => {
-      outcome ??= { reason: 'spawn-error', message: err.message, errno: (err as NodeJS.ErrnoException).code };
+      const errno = (err as NodeJS.ErrnoException).code;
+      const message = errno === 'ENOENT' ? `${file}: not found (is it installed, and on PATH?)` : err.message;
+      outcome ??= { reason: 'spawn-error', message, errno };
       settle();
     });
     child.once('exit', (code, signal) => {

@@ -3,6 +3,7 @@
 // the result). The lines are also stored (`dozen logs --source build`). A failed build is one
 // error line and exit code 1; Ctrl-C (or SIGTERM) stops the running step and keeps nothing.
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DozenError } from '../../errors.js';
 import { ensureStateDir } from '../../platform/state-dir.js';
@@ -12,7 +13,6 @@ import { runBuild, type BuildRecord } from '../../releases/build.js';
 import { failureLine, INDENT, startLines, stepLine, summaryLine } from '../../releases/build-report.js';
 import { flag } from '../options.js';
 import { oneLine, printJson } from '../print.js';
-import { controlRoot } from './control.js';
 
 interface BuildOptions {
   ref?: string;
@@ -34,7 +34,7 @@ export function register(program: Command): void {
 }
 
 async function build(opts: BuildOptions): Promise<void> {
-  const root = controlRoot(opts);
+  const root = resolve(opts.root ?? '.');
   // Before the state folder is made in it.
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new DozenError('config', `${root}: no such folder (the app root)`);
   const out = opts.json ? process.stderr : process.stdout;

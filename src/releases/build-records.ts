@@ -123,8 +123,9 @@ export function removeUnfinishedBuilds(stateDir: string): string[] {
     const marker = join(dir, `${id}${MARKER}`);
     const marked = names.has(`${id}${MARKER}`);
     if (marked && makerRuns(marker)) continue; // being made now
-    // Killed after its record was written: the build is whole, only the marker is left.
-    if (names.has(`${id}${RECORD}`) && readBuild(stateDir, id)?.status === 'succeeded') {
+    // Read now, not from the listing: its maker may have finished since. Killed after its record
+    // was written, a build is whole: only the marker is left.
+    if (readBuild(stateDir, id)?.status === 'succeeded') {
       if (marked) rmSync(marker, { force: true });
       continue;
     }
@@ -149,7 +150,14 @@ function entries(dir: string): string[] {
 
 /** Whether the dozen whose pid the marker holds is still running. */
 function makerRuns(marker: string): boolean {
-  const pid = Number(readFileSync(marker, { encoding: 'utf8', flag: 'r' }).trim());
+  let text: string;
+  try {
+    text = readFileSync(marker, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false; // its build has just ended
+    throw err;
+  }
+  const pid = Number(text.trim());
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -29,6 +29,8 @@ export type ErrorCode =
   | 'export'
   /** A release that could not be made or run (its release phase failed, its build is gone). */
   | 'release'
+  /** A build that could not be made: a step failed, git or tar could not export the commit. */
+  | 'build'
   | 'internal';
 
 export interface Location {
@@ -91,6 +93,7 @@ function defaultExitCode(code: ErrorCode): number {
       return ExitCode.unavailable;
     case 'port-in-use':
     case 'release':
+    case 'build':
     case 'internal':
       return ExitCode.failure;
     default:

@@ -160,7 +160,7 @@ export const StoredLineInfo = z.object({
   tsUs: z.number(),
   instance: z.string(),
   type: z.string(),
-  source: z.enum(['app', 'dozen']),
+  source: z.enum(['app', 'dozen', 'build']),
   stream: z.string(),
   text: z.string(),
 });

@@ -1,7 +1,7 @@
 // `dozen logs` filters: from CLI strings to a LogQuery (pure, table-tested), and from a LogQuery
 // to the WHERE clause the reader runs (also pure).
 import { DozenError } from '../errors.js';
-import type { LogSource } from './store/stored-line.js';
+import { LOG_SOURCES, type LogSource } from './store/stored-line.js';
 
 export interface LogQuery {
   /** The last N matching lines; undefined = all of them. */
@@ -42,8 +42,8 @@ export function parseLogQuery(o: LogFilterOptions, nowMs: number): LogQuery {
     if (!/^\d+$/.test(o.num)) throw new DozenError('usage', `-n: expected a number of lines, got "${o.num}"`);
     limit = Number(o.num);
   }
-  if (o.source !== undefined && o.source !== 'app' && o.source !== 'dozen') {
-    throw new DozenError('usage', `--source: expected app or dozen, got "${o.source}"`);
+  if (o.source !== undefined && !(LOG_SOURCES as readonly string[]).includes(o.source)) {
+    throw new DozenError('usage', `--source: expected app, dozen or build, got "${o.source}"`);
   }
   if (o.ps !== undefined && o.ps.trim() === '') throw new DozenError('usage', '--ps: expected a type, an instance or a glob, got ""');
   let grep: RegExp | undefined;

@@ -79,7 +79,7 @@ test('one-line errors: no store yet, bad flags', T, async () => {
     assert.equal(none.code, 69);
     assert.match(none.stderr, /^dozen: no logs stored for the app in .* yet .*\n$/);
     for (const [args, msg] of [
-      [['--source', 'web'], /^dozen: --source: expected app or dozen, got "web"\n/],
+      [['--source', 'web'], /^dozen: --source: expected app, dozen or build, got "web"\n/],
       [['-n', 'ten'], /^dozen: -n: expected a number of lines, got "ten"\n/],
       [['--since', 'yesterday'], /^dozen: --since: expected a duration like 10m/],
       [['--grep', '(['], /^dozen: --grep: invalid regular expression/],

@@ -88,7 +88,7 @@ test('parseLogQuery: one-line usage errors', () => {
   const table: Array<[object, RegExp]> = [
     [{ num: '-1' }, /^-n: expected a number of lines, got "-1"$/],
     [{ num: '1e3' }, /^-n: expected a number of lines, got "1e3"$/],
-    [{ source: 'web' }, /^--source: expected app or dozen, got "web"$/],
+    [{ source: 'web' }, /^--source: expected app, dozen or build, got "web"$/],
     [{ ps: '  ' }, /^--ps: expected a type, an instance or a glob, got ""$/],
     [{ grep: '(' }, /^--grep: invalid regular expression "\(": /],
     [{ search: ' ' }, /^--search: expected a full-text query, got ""$/],

@@ -14,9 +14,10 @@ const logs: Loader = () => import('./logs.js');
 const exportCmd: Loader = () => import('./export.js');
 const config: Loader = () => import('./config.js');
 const releases: Loader = () => import('./releases.js');
+const build: Loader = () => import('./build.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, config, releases];
+const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, config, build, releases];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -36,6 +37,7 @@ const BY_NAME: Record<string, Loader> = {
   'config:unset': config,
   'config:get': config,
   releases,
+  build,
 };
 
 /**

@@ -1,4 +1,4 @@
-// `dozen logs`: the app's stored lines (its own and dozen's), filtered, as Logplex text or JSON;
+// `dozen logs`: the app's stored lines (its own, dozen's and its builds'), filtered, as Logplex text or JSON;
 // `--tail` keeps printing new lines. It reads the log store directly: it works while the app runs
 // (WAL lets readers in beside the writer) and after it stopped. While dozen runs, `--tail` follows
 // through its control API, which pushes new lines as they are stored; otherwise it polls.
@@ -41,7 +41,7 @@ export function register(program: Command): void {
     .addOption(flag('-f, --tail', 'keep printing new lines as they are stored (also -t)', false))
     .addOption(flag('-t', 'same as --tail').hideHelp())
     .addOption(flag('--ps <pattern>', 'only these instances: a type (web), an instance (web.2) or a glob (web.*)'))
-    .addOption(flag('--source <source>', "only the apps' lines (app) or dozen's own (dozen)"))
+    .addOption(flag('--source <source>', "only the apps' lines (app), dozen's own (dozen) or the builds' (build)"))
     .addOption(flag('--grep <regex>', 'only lines matching this JavaScript regular expression'))
     .addOption(flag('--search <query>', 'full-text search (SQLite FTS5 syntax: words, "a phrase", pre*, AND/OR/NOT, NEAR)'))
     .addOption(flag('--since <time>', 'from this time: 10m, 2h, 1d ago or a timestamp (2026-11-28T16:40:00Z)'))

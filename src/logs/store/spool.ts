@@ -22,6 +22,8 @@ export const SPOOL_HEADER = 16;
 const MAGIC = 0x5053_5a44; // 'DZSP' little-endian
 const VERSION = 1;
 const FIXED = 4 + 8 + 1 + 1 + 2;
+/** A record's source byte is its index here. */
+const SOURCE_BYTES: readonly LogSource[] = ['app', 'dozen', 'build'];
 
 export function spoolPath(stateDir: string): string {
   return join(stateDir, SPOOL_FILE);
@@ -46,7 +48,7 @@ export interface SpoolRecord {
 export function writeRecordHeader(target: Buffer, at: number, tsUs: number, source: LogSource, stream: Buffer, instance: Buffer, dataLen: number): number {
   target.writeUInt32LE(FIXED - 4 + stream.length + instance.length + dataLen, at);
   target.writeDoubleLE(tsUs, at + 4);
-  target.writeUInt8(source === 'dozen' ? 1 : 0, at + 12);
+  target.writeUInt8(SOURCE_BYTES.indexOf(source), at + 12);
   target.writeUInt8(stream.length, at + 13);
   target.writeUInt16LE(instance.length, at + 14);
   stream.copy(target, at + FIXED);
@@ -163,7 +165,7 @@ export function readSpool(
       const end = at + 4 + len;
       records.push({
         tsUs: buf.readDoubleLE(at + 4),
-        source: buf.readUInt8(at + 12) === 1 ? 'dozen' : 'app',
+        source: SOURCE_BYTES[buf.readUInt8(at + 12)] ?? 'app',
         stream: buf.toString('utf8', s, s + streamLen),
         instance: buf.toString('utf8', s + streamLen, s + streamLen + instLen),
         data: buf.subarray(s + streamLen + instLen, end),

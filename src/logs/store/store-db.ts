@@ -26,7 +26,7 @@ CREATE TABLE IF NOT EXISTS chunks (
   ts       INTEGER NOT NULL,     -- microseconds since the epoch (when dozen read it)
   instance TEXT    NOT NULL,     -- web.1, or dozen
   type     TEXT    NOT NULL,     -- web, or dozen
-  source   TEXT    NOT NULL,     -- app | dozen
+  source   TEXT    NOT NULL,     -- app | dozen | build
   stream   TEXT    NOT NULL,     -- stdout | stderr | info | warn | error
   text     BLOB    NOT NULL      -- the lines, each ending in a newline (UTF-8 bytes, or TEXT)
 );

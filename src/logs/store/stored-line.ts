@@ -1,14 +1,19 @@
 // One line as the log store keeps it: what `dozen logs`, the formats and the drains work with.
 
-/** `app`: a line a child wrote; `dozen`: a line dozen itself said (lifecycle, warnings). */
-export type LogSource = 'app' | 'dozen';
+/**
+ * `app`: a line a child wrote; `dozen`: a line dozen itself said (lifecycle, warnings); `build`:
+ * a line of a build (`dozen build`): its steps' output and its progress headings.
+ */
+export type LogSource = 'app' | 'dozen' | 'build';
+
+export const LOG_SOURCES: readonly LogSource[] = ['app', 'dozen', 'build'];
 
 export interface StoredLine {
   /** Row id: strictly increasing in arrival order (the `--tail` cursor). */
   id: number;
   /** When dozen read the line, in microseconds since the epoch. */
   tsUs: number;
-  /** `web.1`; for dozen's lines the instance they are about, or `dozen`. */
+  /** `web.1`; for dozen's lines the instance they are about, or `dozen`; for a build's, its id. */
   instance: string;
   /** `web`; `dozen` for dozen's lines that are about no instance. */
   type: string;

@@ -1,13 +1,15 @@
 // What `dozen start` plugs into a supervisor before it runs: the printer, the log store, the
 // control server. Each attaches itself and returns how to detach (flush, close) once the run ends.
 import type { LoadedApp } from '../app/load-app.js';
-import type { LogFeed } from '../control/api.js';
+import type { FormationModel, LogFeed } from '../control/api.js';
 import type { Plan } from '../app/plan.js';
 import type { TimestampFormat } from '../logs/timestamp.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
 
 export interface StartContext {
   app: LoadedApp;
+  /** The app's folder, where its state folder is: the app root, or with --release the folder named by -d (the app runs in its build). */
+  stateRoot: string;
   plan: Plan;
   /** Whether the release phase runs (it has a Procfile entry and no --no-release). */
   runsRelease: boolean;
@@ -17,6 +19,9 @@ export interface StartContext {
     prefix: boolean;
     timestampFormat: TimestampFormat;
   };
+  /** With --release: the running release's model, and how to load another's (for a switch). */
+  model?: FormationModel;
+  releaseModel?: (version: number) => FormationModel;
   /** Set by the log store's attachment once the store is open: what the control API's `logs` reads. */
   logs?: LogFeed | undefined;
 }

@@ -34,7 +34,7 @@ export function logsAttachment(opts: LogsStartOptions, env: NodeJS.ProcessEnv = 
   const drains = parseDrainList(opts.drain ?? [], env.DOZEN_DRAINS);
   return async (supervisor, ctx) => {
     const logs = await attachLogs(supervisor, {
-      store: opts.logStore ? { stateDir: ensureStateDir(ctx.app.root), retention } : undefined,
+      store: opts.logStore ? { stateDir: ensureStateDir(ctx.stateRoot), retention } : undefined,
       drains,
       appName: basename(ctx.app.root),
     });

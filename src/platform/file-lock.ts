@@ -32,6 +32,17 @@ export function withFileLock<T>(path: string, fn: () => T, opts: FileLockOptions
   }
 }
 
+/** withFileLock for an async section (a deploy): held until `fn` settles. */
+export async function withFileLockAsync<T>(path: string, fn: () => Promise<T>, opts: FileLockOptions): Promise<T> {
+  const content = `${process.pid} ${randomBytes(8).toString('hex')}\n`;
+  acquire(path, content, opts);
+  try {
+    return await fn();
+  } finally {
+    if (readLock(path) === content) rmSync(path, { force: true });
+  }
+}
+
 function acquire(path: string, content: string, opts: FileLockOptions): void {
   const isAlive = opts.isAlive ?? isPidAlive;
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;

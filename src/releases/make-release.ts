@@ -4,7 +4,7 @@
 // phase runs, then it is settled: only a success becomes current and is switched to.
 import { join } from 'node:path';
 import { DozenError, ExitCode } from '../errors.js';
-import { withPidLock } from '../platform/pid-lock.js';
+import { withFileLockAsync } from '../platform/file-lock.js';
 import { loadReleaseApp, releaseName, type BuildLocation } from './release-app.js';
 import { runReleasePhase } from './release-phase.js';
 import { addRelease, settleRelease, type Release } from './release-store.js';
@@ -33,14 +33,10 @@ export function deployLockPath(stateDir: string): string {
   return join(stateDir, 'deploy.lock');
 }
 
-/** Runs `fn` holding the app's deploy lock, or fails naming who holds it. */
-export async function underDeployLock<T>(stateDir: string, what: string, fn: () => Promise<T>): Promise<T> {
-  const locked = await withPidLock(deployLockPath(stateDir), what, fn);
-  if (locked.ok) return locked.value;
-  const { pid, what: theirs } = locked.holder;
-  throw new DozenError('control', `another ${theirs || 'deploy'} is running for this app${pid > 0 ? ` (pid ${pid})` : ''}; try again once it ends`, {
-    exitCode: ExitCode.unavailable,
-  });
+/** Runs `fn` holding the app's deploy lock: one deploy, release or rollback at a time per app. */
+export function underDeployLock<T>(stateDir: string, fn: () => Promise<T>): Promise<T> {
+  // A second one waits a little for the first (a quick config set), then fails naming its pid.
+  return withFileLockAsync(deployLockPath(stateDir), fn, { what: 'the app (another deploy, release or rollback runs)' });
 }
 
 /** Records, runs the release phase of, settles and switches to a new release. Call under the lock. */

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DozenError } from '../errors.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
-import { isProcessAlive } from '../platform/pid-lock.js';
+import { isPidAlive } from '../platform/proc.js';
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -48,7 +48,7 @@ export function releasesPath(stateDir: string): string {
 export function readReleases(stateDir: string): ReleaseLog {
   const file = readFile(stateDir);
   return {
-    releases: file.releases.filter((r) => r.status !== 'pending' || (r.pid !== undefined && isProcessAlive(r.pid))),
+    releases: file.releases.filter((r) => r.status !== 'pending' || (r.pid !== undefined && isPidAlive(r.pid))),
     current: file.current ?? undefined,
   };
 }

@@ -126,7 +126,7 @@ describe('docs/cli.md', () => {
     const table = readme.slice(readme.indexOf('## Commands'), readme.indexOf('\n## ', readme.indexOf('## Commands') + 1));
     const rows = table.split('\n').filter((line) => line.startsWith('| `dozen '));
     // A row may name several (`dozen config` and its `dozen config:set` spelling).
-    const listed = new Set(rows.flatMap((row) => [...row.matchAll(/`dozen ([a-z:]+)/g)].map((m) => m[1])));
+    const listed = new Set(rows.flatMap((row) => [...row.matchAll(/`dozen ([a-z:-]+)/g)].map((m) => m[1])));
     const commands = (await buildProgram()).commands.map((c) => c.name()).filter((n) => n !== 'help');
     assert.deepEqual(commands.filter((n) => !listed.has(n)), []);
   });

@@ -14,7 +14,7 @@ import { failureLine, INDENT, startLines, stepLine, summaryLine } from '../../re
 import { flag } from '../options.js';
 import { oneLine, printJson } from '../print.js';
 
-interface BuildOptions {
+export interface BuildOptions {
   ref?: string;
   json: boolean;
   root?: string;
@@ -30,10 +30,13 @@ export function register(program: Command): void {
     .addOption(flag('--ref <ref>', 'the branch, tag or commit to build (default: HEAD)'))
     .addOption(flag('--json', 'print {id, commit, status, durationMs, path} as JSON; the progress goes to stderr', false))
     .addOption(flag('-d, --root <dir>', 'the app: a git working tree (or a folder in one) or a bare repository (default: the current folder)'))
-    .action((opts: BuildOptions) => build(opts));
+    .action(async (opts: BuildOptions) => {
+      await buildFromCli(opts);
+    });
 }
 
-async function build(opts: BuildOptions): Promise<void> {
+/** A build with its progress printed; the record of a success, else a DozenError (deploy uses it too). */
+export async function buildFromCli(opts: BuildOptions): Promise<BuildRecord> {
   const root = resolve(opts.root ?? '.');
   // Before the state folder is made in it.
   if (!statSync(root, { throwIfNoEntry: false })?.isDirectory()) throw new DozenError('config', `${root}: no such folder (the app root)`);
@@ -68,7 +71,7 @@ async function build(opts: BuildOptions): Promise<void> {
   if (opts.json) printJson(report(record));
   if (record.status === 'succeeded') {
     print(out, summaryLine(record));
-    return;
+    return record;
   }
   if (stoppedBy !== undefined) {
     throw new DozenError('build', `build ${record.id} was stopped by ${stoppedBy}; nothing was kept`, { exitCode: exitCodeForSignal(stoppedBy) });

@@ -48,11 +48,12 @@ export function register(program: Command): void {
 
   withHerokuSpelling('unset', (cmd) => {
     cmd.description('remove keys from the config store').argument('<keys...>', 'the keys to remove');
-    withRoot(cmd).action((keys: string[], _opts, self: Command) => {
+    withRoot(cmd).action(async (keys: string[], _opts, self: Command) => {
       for (const key of keys) requireConfigKey(key);
       const { removed } = writeStore(rootOptions(self)).unset(keys);
       const absent = [...new Set(keys)].filter((key) => !removed.includes(key));
       printLines([...(removed.length > 0 ? [`Unset ${removed.join(', ')}`] : []), ...absent.map((key) => `${key} was not set`)]);
+      if (removed.length > 0) await releaseChange(rootOptions(self), `Unset ${removed.join(', ')}`);
     });
   });
 
@@ -73,11 +74,11 @@ export function register(program: Command): void {
     .description("copy a .env file's values into the config store (the file's keys win over the environment)")
     .argument('<file>', 'the .env file, relative to the current folder')
     .addOption(flag('--no-expand', 'take $VAR references in the file literally'));
-  withRoot(importCmd).action((file: string, opts: { expand: boolean }, cmd: Command) => {
+  withRoot(importCmd).action(async (file: string, opts: { expand: boolean }, cmd: Command) => {
     const { values, warnings } = configFromEnvFile(file, { cwd: process.cwd(), inherited: process.env, expand: opts.expand });
     printWarnings(warnings);
     if (Object.keys(values).length === 0) return printLines([`${file} defines no keys; nothing set`]);
-    set(rootOptions(cmd), values);
+    await set(rootOptions(cmd), values);
   });
 }
 
@@ -106,11 +107,18 @@ function rootOptions(cmd: Command): RootOptions {
   return opts;
 }
 
-function set(opts: RootOptions, values: Record<string, string>): void {
+async function set(opts: RootOptions, values: Record<string, string>): Promise<void> {
   const keys = Object.keys(values);
   writeStore(opts).set(values);
   printWarnings(keys.filter((key) => INSTANCE_KEYS.includes(key)).map((key) => `${key} is set by dozen for each process, which wins over the stored value`));
   printLines([`Set ${keys.join(', ')}`]);
+  await releaseChange(opts, `Set ${keys.join(', ')}`);
+}
+
+/** With a current release, the change makes a new one (loaded only then: most config runs have none). */
+async function releaseChange(opts: RootOptions, description: string): Promise<void> {
+  const { releaseConfigChange } = await import('../release-actions.js');
+  await releaseConfigChange(controlRoot(opts), description);
 }
 
 function readStore(opts: RootOptions): ConfigStore {

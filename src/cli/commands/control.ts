@@ -22,7 +22,7 @@ import { version } from '../version.js';
  * (release included), so a second `dozen start` is refused here with nothing started.
  */
 export const controlAttachment: Attachment = async (supervisor, ctx) => {
-  const stateDir = ensureStateDir(ctx.app.root);
+  const stateDir = ensureStateDir(ctx.stateRoot);
   const claim = await claimControlSocket(stateDir, { version, root: ctx.app.root });
   // Said before the run: held until it starts, then printed, stored and drained like every line.
   for (const note of claim.notes) supervisor.say('info', note);
@@ -30,9 +30,10 @@ export const controlAttachment: Attachment = async (supervisor, ctx) => {
     stateDir,
     claim,
     // The app as loaded at start on the same base port: new instances get the config and the
-    // ports of the formula the running ones have. A rollout to a new release swaps it.
-    model: appModel(ctx.app, ctx.plan.basePort),
+    // ports of the formula the running ones have. A switch to another release swaps it.
+    model: ctx.model ?? appModel(ctx.app, ctx.plan.basePort),
     logs: () => ctx.logs,
+    ...(ctx.releaseModel ? { releaseModel: ctx.releaseModel } : {}),
   });
   return () => server.close();
 };

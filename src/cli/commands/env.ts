@@ -8,6 +8,7 @@ import { flag, addAppOptions, type AppCliOptions } from '../options.js';
 import { oneLine, printJson, printLines, printWarnings } from '../print.js';
 
 interface EnvCommandOptions extends AppCliOptions {
+  release?: boolean | string;
   json: boolean;
   shell: boolean;
   explain: boolean;
@@ -19,10 +20,14 @@ export function register(program: Command): void {
     .description('print the variables the env files define, with the values the processes will see')
     .addOption(flag('--json', 'print a JSON object (with --explain: {value, source} per key)', false).conflicts('shell'))
     .addOption(flag('--shell', 'print `export KEY=\'value\'` lines, safe to eval in sh/bash/zsh', false))
-    .addOption(flag('--explain', 'show where each value comes from (.env:3, inherited)', false));
+    .addOption(flag('--explain', 'show where each value comes from (.env:3, inherited, config store)', false))
+    .addOption(flag('--release [version]', "a release's config (current, or vN) instead of the env files"));
   addAppOptions(cmd);
-  cmd.action((opts: EnvCommandOptions) => {
-    const app = loadAppFromCli(opts, { procfileOptional: true });
+  cmd.action(async (opts: EnvCommandOptions) => {
+    const app =
+      opts.release === undefined || opts.release === false
+        ? loadAppFromCli(opts, { procfileOptional: true })
+        : await releaseApp(opts.release === true ? 'current' : opts.release, opts);
     const vars = app.env.vars;
     printWarnings(app.warnings);
     if (opts.json) {
@@ -41,6 +46,11 @@ export function register(program: Command): void {
       }),
     );
   });
+}
+
+async function releaseApp(spec: string, opts: EnvCommandOptions) {
+  const [{ loadRunningRelease }, { controlRoot }] = await Promise.all([import('../running-release.js'), import('./control.js')]);
+  return loadRunningRelease(spec, controlRoot(opts)).app;
 }
 
 /** `.env:3`, `inherited`, `config store (v4)`; see sourceNote for what an inherited value shadows. */

@@ -37,6 +37,10 @@ const BY_NAME: Record<string, Loader> = {
   'config:unset': config,
   'config:get': config,
   releases,
+  deploy: releases,
+  release: releases,
+  rollback: releases,
+  'git-remote': releases,
   build,
 };
 

@@ -15,6 +15,7 @@ import { printWarnings } from '../print.js';
 
 interface RunOptions extends AppCliOptions {
   port?: string;
+  release?: boolean | string;
 }
 
 /** The shell Procfile commands run in (as `sh -c`). */
@@ -30,9 +31,10 @@ export function register(program: Command): void {
     .passThroughOptions();
   addAppOptions(cmd);
   cmd.addOption(flag('-p, --port <n>', 'set PORT for the command (default: PORT from the env files or the environment, else none)'));
+  cmd.addOption(flag('--release [version]', "run it in a release (current, or vN): in its build folder, with its config"));
   cmd.action(async (command: string, args: string[], opts: RunOptions) => {
     if (command === '') throw new DozenError('usage', 'run: expected a command, got an empty string');
-    const app = loadAppFromCli(opts, { procfileOptional: true });
+    const app = opts.release === undefined || opts.release === false ? loadAppFromCli(opts, { procfileOptional: true }) : await releaseApp(opts.release, opts);
     printWarnings(app.warnings);
 
     const target = runTarget(command, args, app);
@@ -51,6 +53,12 @@ export function register(program: Command): void {
         unreachable(result);
     }
   });
+}
+
+/** The release `--release` names (`true`: the current one), as an app. */
+async function releaseApp(spec: true | string, opts: RunOptions): Promise<LoadedApp> {
+  const [{ loadRunningRelease }, { controlRoot }] = await Promise.all([import('../running-release.js'), import('./control.js')]);
+  return loadRunningRelease(spec === true ? 'current' : spec, controlRoot(opts)).app;
 }
 
 /** What to exec: a Procfile type's command, a shell line, or the program itself. */

@@ -18,7 +18,7 @@ import { planInstances, processTypes } from '../../app/plan.js';
 import { loadAppFromCli } from '../app-source.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
-import { controlAttachment } from './control.js';
+import { controlAttachment, controlRoot } from './control.js';
 import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../logs-attachment.js';
 
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
@@ -42,7 +42,8 @@ export interface StartOptions extends AppCliOptions, LogsStartOptions {
   canDie?: string;
   stopSignal: string;
   bootTimeout: string;
-  release: boolean;
+  /** --release [version] (true: current), or false for --no-release; undefined: neither. */
+  release?: boolean | string;
   color: boolean;
   timestamp: boolean;
   prefix: boolean;
@@ -63,6 +64,7 @@ export function register(program: Command): void {
     .addOption(flag('--can-die <types>', 'comma-separated types that may exit without stopping the others'))
     .addOption(flag('--stop-signal <signal>', 'signal that asks processes to stop', 'SIGTERM'))
     .addOption(flag('--boot-timeout <seconds>', 'warn when a web process has not bound its port by then', '60'))
+    .addOption(flag('--release [version]', 'run a release (current, or vN) from the release store instead of the working tree'))
     .addOption(flag('--no-release', 'skip the release phase'))
     .addOption(flag('--no-color', 'no colours (default: colours on a terminal, see NO_COLOR / FORCE_COLOR)'))
     .addOption(flag('--no-timestamp', 'no timestamps before lines'))
@@ -72,12 +74,17 @@ export function register(program: Command): void {
 }
 
 async function start(types: string[], opts: StartOptions, colorUnset: boolean): Promise<void> {
-  const app = loadAppFromCli(opts);
+  const running = opts.release === true || typeof opts.release === 'string' ? await runningRelease(opts.release, opts) : undefined;
+  const app = running?.app ?? loadAppFromCli(opts);
   printWarnings(app.warnings);
-  const plan = planInstances(app, { formation: opts.formation, port: opts.port, types });
-  const runsRelease = opts.release && plan.releasePhase !== undefined;
+  const planned = planInstances(app, { formation: opts.formation, port: opts.port, types });
+  const plan = running ? { ...planned, instances: planned.instances.map((s) => ({ ...s, release: running.name })) } : planned;
+  // A release's release phase ran when the release was made; a working tree's runs at each start.
+  const runsRelease = !running && opts.release !== false && plan.releasePhase !== undefined;
   const ctx: StartContext = {
     app,
+    stateRoot: running?.stateRoot ?? app.root,
+    ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : {}),
     plan,
     runsRelease,
     output: {
@@ -95,7 +102,7 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     timeoutMs: parseSeconds('-t/--timeout', opts.timeout),
     stopSignal: parseStopSignal(opts.stopSignal),
     bootTimeoutMs: parseSeconds('--boot-timeout', opts.bootTimeout),
-    inheritedEnv: process.env,
+    inheritedEnv: app.inherited,
     forceColor: process.stdout.isTTY === true,
     // Surge replacements take kernel-chosen ports outside the formula's range (base + 100 × types).
     ports: portAllocator(kernelFreePort, (port) => port >= plan.basePort && port < plan.basePort + 100 * processTypes(app).length),
@@ -117,6 +124,12 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
 }
 
 /** `5`, `2.5`, `5s`, `500ms`, `2m`: a duration, seconds when no unit is given; returns ms. */
+/** The release `--release` names, loaded from its build with its config. */
+async function runningRelease(spec: true | string, opts: StartOptions) {
+  const { loadRunningRelease } = await import('../running-release.js');
+  return loadRunningRelease(spec === true ? 'current' : spec, controlRoot(opts));
+}
+
 export function parseSeconds(name: string, text: string): number {
   const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
   if (!m) throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}" (units: 500ms, 5s, 2m)`);

@@ -1,0 +1,97 @@
+// What makes a new release from the command line: a config change, a build released, a rollback
+// (a deploy builds first, then releases the same way). Each under the app's deploy lock, with the
+// config snapshot read under it, so two at once never release an older config over a newer one.
+import { DozenError } from '../errors.js';
+import { ensureStateDir } from '../platform/state-dir.js';
+import { listBuilds, pruneBuilds, readBuild, type BuildRecord } from '../releases/build-records.js';
+import { configStore } from '../releases/config-store.js';
+import { makeRelease, underDeployLock, type ReleaseOutcome } from '../releases/make-release.js';
+import { readReleases, type Release } from '../releases/release-store.js';
+import { releaseContext } from './release-context.js';
+
+/** Builds kept beyond those of the current release: older ones are pruned (see docs/releases.md). */
+export const KEPT_BUILDS = 5;
+
+function context(stateDir: string) {
+  return releaseContext(stateDir, (id) => readBuild(stateDir, id));
+}
+
+/** After `config set`/`unset`: with a current release, a new one with the new config. */
+export async function releaseConfigChange(root: string, description: string): Promise<ReleaseOutcome | undefined> {
+  const stateDir = ensureStateDir(root);
+  return underDeployLock(stateDir, async () => {
+    const current = currentRelease(stateDir);
+    if (!current) return undefined; // no release yet: the next deploy takes the new config
+    return makeRelease(context(stateDir), { build: current.build, commit: current.commit, config: configStore(stateDir).read(), description });
+  });
+}
+
+/** `dozen release [--build ID]`: a build (default: the newest that succeeded) with the current config. */
+export async function releaseBuild(root: string, buildId: string | undefined): Promise<ReleaseOutcome> {
+  const stateDir = ensureStateDir(root);
+  return underDeployLock(stateDir, () => releaseBuildLocked(stateDir, succeededBuild(stateDir, buildId)));
+}
+
+/** Under the lock, after a build: the release of it with the current config, then pruning. */
+export async function releaseBuildLocked(stateDir: string, build: BuildRecord): Promise<ReleaseOutcome> {
+  const outcome = await makeRelease(context(stateDir), {
+    build: build.id,
+    commit: build.commit,
+    config: configStore(stateDir).read(),
+    description: `Deploy ${build.commit.slice(0, 7)}`,
+  });
+  prune(stateDir);
+  return outcome;
+}
+
+/** `dozen rollback [vN]`: a new release with vN's build and config (default: the one before the current). */
+export async function rollback(root: string, target: string | undefined): Promise<ReleaseOutcome> {
+  const stateDir = ensureStateDir(root);
+  return underDeployLock(stateDir, async () => {
+    const log = readReleases(stateDir);
+    const to = target === undefined ? previousRelease(log.releases, log.current) : findSucceeded(log.releases, target);
+    const build = readBuild(stateDir, to.build);
+    if (!build || build.status !== 'succeeded' || build.path === '') {
+      throw new DozenError('release', `cannot roll back to v${to.version}: its build ${to.build} is no longer kept (old builds are pruned)`);
+    }
+    return makeRelease(context(stateDir), { build: to.build, commit: to.commit, config: to.config, description: `Rollback to v${to.version}` });
+  });
+}
+
+function currentRelease(stateDir: string): Release | undefined {
+  const log = readReleases(stateDir);
+  return log.releases.find((r) => r.version === log.current);
+}
+
+function previousRelease(releases: Release[], current: number | undefined): Release {
+  if (current === undefined) throw new DozenError('usage', 'the app has no release to roll back from: make one with dozen deploy');
+  const before = releases.filter((r) => r.status === 'succeeded' && r.version < current).at(-1);
+  if (!before) throw new DozenError('usage', `v${current} is the app's first release: there is none before it to roll back to`);
+  return before;
+}
+
+function findSucceeded(releases: Release[], spec: string): Release {
+  const m = /^v?(\d+)$/.exec(spec.trim());
+  if (!m) throw new DozenError('usage', `rollback: expected a release such as v3, got "${spec}"`);
+  const found = releases.find((r) => r.version === Number(m[1]));
+  if (!found) throw new DozenError('usage', `the app has no release v${m[1]} (releases: ${releases.map((r) => `v${r.version}`).join(', ') || 'none'})`);
+  if (found.status !== 'succeeded') throw new DozenError('usage', `v${found.version} ${found.status === 'failed' ? 'failed' : 'is not finished'}: roll back to a release that succeeded`);
+  return found;
+}
+
+function succeededBuild(stateDir: string, id: string | undefined): BuildRecord {
+  const builds = listBuilds(stateDir);
+  const build = id === undefined ? builds.find((b) => b.status === 'succeeded') : builds.find((b) => b.id === id);
+  if (!build) throw new DozenError('usage', id === undefined ? 'the app has no build yet: dozen build makes one (or dozen deploy builds and releases)' : `the app has no build ${id}`);
+  if (build.status !== 'succeeded') throw new DozenError('usage', `build ${build.id} failed: release a build that succeeded`);
+  return build;
+}
+
+/** Keeps the builds of the current release and of the last KEPT_BUILDS releases. */
+function prune(stateDir: string): void {
+  const log = readReleases(stateDir);
+  const inUse = new Set(log.releases.slice(-KEPT_BUILDS).map((r) => r.build));
+  const current = log.releases.find((r) => r.version === log.current);
+  if (current) inUse.add(current.build);
+  pruneBuilds(stateDir, KEPT_BUILDS, inUse);
+}

@@ -5,7 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { statSync } from 'node:fs';
+import { existsSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import { kernelFreePort } from '../../src/platform/free-port.js';
@@ -147,5 +147,33 @@ test('git push to a dozen git-remote builds while the push waits; a failing buil
   } finally {
     work.cleanup();
     remote.cleanup();
+  }
+});
+
+test('a SIGKILL of dozen deploy during the release phase leaves the previous release current, nothing half-made listed, no lock held', T, async () => {
+  const repo = gitApp(app('commit-1'));
+  try {
+    assert.equal((await dozen(['deploy'], repo)).code, 0);
+    const mark = join(repo.dir, '..', `${repo.dir.split('/').pop()}-release-started`);
+    repo.commit(app('commit-2', `touch ${mark}; sleep 60`));
+    const deploying = startCli(['deploy', '-d', repo.dir], { env: gitTestEnv() as Record<string, string>, timeoutMs: 120_000 });
+    const deadline = Date.now() + 60_000;
+    while (!existsSync(mark)) {
+      if (Date.now() > deadline) assert.fail(`the release phase never started; output: ${deploying.stdout()} ${deploying.stderr()}`);
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    const during = await releases(repo);
+    assert.deepEqual(during.map((r) => [r.version, r.status]), [[2, 'pending'], [1, 'succeeded']], 'pending while its release phase runs');
+    deploying.signalGroup('SIGKILL');
+    await deploying.exited(10_000).catch(() => undefined);
+    assert.deepEqual((await releases(repo)).map((r) => [r.version, r.status, r.current]), [[1, 'succeeded', true]]);
+    repo.commit(app('commit-3'));
+    const next = await dozen(['deploy'], repo);
+    assert.equal(next.code, 0, next.stdout + next.stderr);
+    assert.deepEqual((await releases(repo)).map((r) => [r.version, r.status, r.current]), [[2, 'succeeded', true], [1, 'succeeded', false]]);
+    rmSync(mark, { force: true });
+  } finally {
+    killAllStarted();
+    repo.cleanup();
   }
 });

@@ -16,13 +16,20 @@ function context(stateDir: string) {
   return releaseContext(stateDir, (id) => readBuild(stateDir, id));
 }
 
-/** After `config set`/`unset`: with a current release, a new one with the new config. */
-export async function releaseConfigChange(root: string, description: string): Promise<ReleaseOutcome | undefined> {
+/**
+ * `config set`/`unset`/`import`: `change` writes the store under the deploy lock, so a release
+ * cannot be made between the write and the release of it; with a current release, a new one
+ * with the new config follows.
+ */
+export async function changeConfig(root: string, change: (store: ReturnType<typeof configStore>) => string | undefined): Promise<ReleaseOutcome | undefined> {
   const stateDir = ensureStateDir(root);
   return underDeployLock(stateDir, async () => {
+    const store = configStore(stateDir);
+    // The release's description (`Set KEY`), or undefined when nothing changed.
+    const description = change(store);
     const current = currentRelease(stateDir);
-    if (!current) return undefined; // no release yet: the next deploy takes the new config
-    return makeRelease(context(stateDir), { build: current.build, commit: current.commit, config: configStore(stateDir).read(), description });
+    if (!current || description === undefined) return undefined; // no release yet: the next deploy takes the new config
+    return makeRelease(context(stateDir), { build: current.build, commit: current.commit, config: store.read(), description });
   });
 }
 
@@ -54,8 +61,18 @@ export async function rollback(root: string, target: string | undefined): Promis
     if (!build || build.status !== 'succeeded' || build.path === '') {
       throw new DozenError('release', `cannot roll back to v${to.version}: its build ${to.build} is no longer kept (old builds are pruned)`);
     }
-    return makeRelease(context(stateDir), { build: to.build, commit: to.commit, config: to.config, description: `Rollback to v${to.version}` });
+    const outcome = await makeRelease(context(stateDir), { build: to.build, commit: to.commit, config: to.config, description: `Rollback to v${to.version}` });
+    // As on Heroku, a rollback brings the config back too: the next config change starts from it.
+    replaceConfig(stateDir, to.config);
+    return outcome;
   });
+}
+
+function replaceConfig(stateDir: string, values: Record<string, string>): void {
+  const store = configStore(stateDir);
+  const gone = Object.keys(store.read()).filter((key) => !(key in values));
+  if (gone.length > 0) store.unset(gone);
+  if (Object.keys(values).length > 0) store.set(values);
 }
 
 function currentRelease(stateDir: string): Release | undefined {

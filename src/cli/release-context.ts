@@ -12,12 +12,13 @@ export function releaseContext(stateDir: string, locate: (id: string) => BuildLo
     inherited: process.env,
     locate,
     say: (line) => process.stdout.write(`${line}\n`),
+    output: (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
     switchRunning: (version) => switchRunning(stateDir, version),
   };
 }
 
 /** Asks the dozen running for the app (if any) to run release `version`; says what it did. */
-async function switchRunning(stateDir: string, version: number): Promise<string | undefined> {
+async function switchRunning(stateDir: string, version: number): Promise<{ ok: boolean; text: string } | undefined> {
   let client: ControlClient;
   try {
     client = await ControlClient.connect(controlSocketPath(stateDir), 2000);
@@ -27,18 +28,19 @@ async function switchRunning(stateDir: string, version: number): Promise<string 
   try {
     const server = await client.call({ method: 'hello' });
     if (!(server.features ?? []).includes('releases')) {
-      return `the running dozen (pid ${server.pid}, version ${server.version}) does not run releases: restart it with dozen start --release`;
+      return { ok: true, text: `the running dozen (pid ${server.pid}, version ${server.version}) does not run releases: restart it with dozen start --release` };
     }
     const result = await client.call({ method: 'release', params: { version } });
     if (result.failure) {
-      return `the running formation did not switch to v${version} entirely: ${result.failure.instance} ${result.failure.reason} (replaced: ${result.replaced.join(', ') || 'none'})`;
+      const before = result.replaced.length > 0 ? `; ${result.replaced.join(', ')} switched before it` : '';
+      return { ok: false, text: `the running formation did not switch to it entirely: ${result.failure.instance} ${result.failure.reason}${before}` };
     }
-    return `the running formation now runs v${version} (${result.replaced.join(', ') || 'no instance'} replaced)`;
+    return { ok: true, text: `the running formation now runs v${version} (${result.replaced.join(', ') || 'no instance'} replaced)` };
   } catch (err) {
     if (err instanceof ControlRequestError && err.code === 'unsupported') {
-      return 'the running dozen runs the working tree, not releases: it was left as it is';
+      return { ok: true, text: 'the running dozen runs the working tree, not releases: it was left as it is' };
     }
-    return `the running dozen could not switch to v${version}: ${err instanceof Error ? err.message : String(err)}`;
+    return { ok: false, text: `the running dozen could not switch to it: ${err instanceof Error ? err.message : String(err)}` };
   } finally {
     client.close();
   }

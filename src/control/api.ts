@@ -120,8 +120,14 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
     const kept = members.filter((s) => !types || types.has(s.type)).map((s) => s.name);
     const gone = members.filter((s) => types && !types.has(s.type)).map((s) => s.name);
     const result = await handle.rollout({ names: kept, mode, spec: (current) => specFor(current.type, current.index) });
-    if (result.ok && gone.length > 0) await handle.remove(gone);
-    return result;
+    if (!result.ok) return result;
+    if (gone.length > 0) await handle.remove(gone);
+    // Types the new model adds start with one instance each, as `dozen start` starts every type.
+    const running = new Set(members.map((s) => s.type));
+    const newTypes = types ? [...types].filter((t) => !running.has(t)) : [];
+    const added = newTypes.length > 0 ? next.instances(newTypes.map((t) => `${t}=1`).join(',')) : [];
+    if (added.length > 0) await handle.add(added);
+    return { ok: true, replaced: [...result.replaced, ...added.map((s) => s.name)] };
   };
 
   return {

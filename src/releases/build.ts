@@ -14,7 +14,7 @@ import { describeOutcome, isSuccess } from '../supervisor/outcome.js';
 import { buildsDir, claimBuild, finishBuild, makeReadOnly, removeUnfinishedBuilds, type BuildRecord, type BuildStepRecord } from './build-records.js';
 import { startLines, stepLine, summaryLine, type BuildStart, type StepEvent } from './build-report.js';
 import { planBuild, type BuildStep, type TreeFiles } from './buildpacks.js';
-import { exportCommit, hasUncommittedChanges, openGitSource, resolveCommit, withoutRepositoryVariables } from './git-source.js';
+import { exportCommit, hasUncommittedChanges, openGitSource, resolveCommit, withoutGitVariables } from './git-source.js';
 import { runStep } from './run-step.js';
 
 export { listBuilds, pruneBuilds, readBuild, removeUnfinishedBuilds, type BuildRecord } from './build-records.js';
@@ -160,7 +160,7 @@ export function pathWithBuild(record: Pick<BuildRecord, 'paths'>, inherited: str
  * sets it for builds), and git unable to find the app's repository from inside the build.
  */
 function buildEnv(env: NodeJS.ProcessEnv, commit: string, builds: string): NodeJS.ProcessEnv {
-  return { ...withoutRepositoryVariables(env), SOURCE_VERSION: commit, GIT_CEILING_DIRECTORIES: builds };
+  return { ...withoutGitVariables(env), SOURCE_VERSION: commit, GIT_CEILING_DIRECTORIES: builds };
 }
 
 /** The top of the exported tree, as buildpacks.ts reads it. */

@@ -93,7 +93,10 @@ export function parseConfigAssignments(args: string[]): Record<string, string> {
     if (eq === -1) throw new DozenError('usage', `${where}: expected KEY=VALUE, got a word with no "="`);
     const key = arg.slice(0, eq);
     if (!isConfigKey(key)) {
-      throw new DozenError('usage', `${where}: expected KEY=VALUE with a KEY of ${KEY_RULE}, got ${JSON.stringify(`${key}=`)}...`);
+      // The key is shown only when it looks like one: a mistyped argument may be mostly value
+      // (`URL postgres://u:pw@h/db?a=b`), which must not be echoed.
+      const shownKey = /^[^\s:/@?#&]{0,40}$/.test(key) ? `, got ${JSON.stringify(`${key}=`)}...` : '';
+      throw new DozenError('usage', `${where}: expected KEY=VALUE with a KEY of ${KEY_RULE}${shownKey}`);
     }
     values.set(key, arg.slice(eq + 1));
   });

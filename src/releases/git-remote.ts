@@ -23,7 +23,11 @@ export function createGitRemote(dir: string, dozen: DozenCommand): { created: bo
     if (readdirSync(dir).length > 0) throw new DozenError('usage', `${dir} exists and is not a bare git repository; name a new folder`);
   }
   const created = !exists || !isBareRepository(dir);
-  if (created) git(['init', '--quiet', '--bare', dir]);
+  if (created) {
+    git(['init', '--quiet', '--bare', dir]);
+    // HEAD names the deploy branch, so `dozen deploy -d DIR` (no --ref) deploys what was pushed.
+    git(['-C', dir, 'symbolic-ref', 'HEAD', `refs/heads/${DEPLOY_BRANCHES[0]}`]);
+  }
   const hook = join(dir, 'hooks', 'pre-receive');
   writeFileAtomic(hook, preReceiveHook(dozen), 0o755);
   chmodSync(hook, 0o755);
@@ -39,12 +43,12 @@ export function preReceiveHook(dozen: DozenCommand): string {
 # switched to while the push waits; a failure rejects the push. Other branches are only kept.
 status=0
 while read -r old new ref; do
+  case "$new" in *[!0]*) ;; *) continue ;; esac # a deleted branch
   case "$ref" in
     ${branches}) ;;
     *) echo "dozen: $ref is kept, not deployed (push ${DEPLOY_BRANCHES.join(' or ')} to deploy)"; continue ;;
   esac
-  case "$new" in *[!0]*) ;; *) continue ;; esac # a deleted branch
-  ${run} deploy -d "$PWD" --ref "$new" || status=1
+  ${run} deploy -d "$PWD" --ref "$new" </dev/null || status=1
 done
 exit $status
 `;

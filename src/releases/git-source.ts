@@ -39,6 +39,14 @@ export function withoutRepositoryVariables(env: NodeJS.ProcessEnv): NodeJS.Proce
   return out;
 }
 
+/**
+ * An environment with no GIT_* variable at all: for what runs in a build (its steps, the release
+ * phase), which must not see the repository a push hook runs in, nor its quarantine.
+ */
+export function withoutGitVariables(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  return Object.fromEntries(Object.entries(env).filter(([name]) => !name.startsWith('GIT_')));
+}
+
 /** The environment git runs with: never a prompt, no lock taken just to refresh the index, no system attributes. */
 function gitEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   return { ...withoutRepositoryVariables(env), GIT_OPTIONAL_LOCKS: '0', GIT_TERMINAL_PROMPT: '0', GIT_ATTR_NOSYSTEM: '1' };

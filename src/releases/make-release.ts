@@ -18,9 +18,11 @@ export interface ReleaseContext {
    * Switches the `dozen start --release` running for the app, if any, to the new current
    * release; says what happened. Undefined: none runs.
    */
-  switchRunning(version: number): Promise<string | undefined>;
+  switchRunning(version: number): Promise<{ ok: boolean; text: string } | undefined>;
   /** One line for whoever deploys. */
   say(line: string): void;
+  /** A line of the release phase's output. */
+  output(line: string, stream: 'stdout' | 'stderr'): void;
 }
 
 export interface ReleaseOutcome {
@@ -46,7 +48,7 @@ export async function makeRelease(ctx: ReleaseContext, fields: Pick<Release, 'de
   let phase;
   try {
     const app = loadReleaseApp(pending, ctx.locate(pending.build), ctx.inherited);
-    phase = await runReleasePhase(app);
+    phase = await runReleasePhase(app, (line, stream) => ctx.output(line, stream));
   } catch (err) {
     settleRelease(ctx.stateDir, pending.version, 'failed');
     throw err;
@@ -59,7 +61,12 @@ export async function makeRelease(ctx: ReleaseContext, fields: Pick<Release, 'de
   }
   const release = settleRelease(ctx.stateDir, pending.version, 'succeeded');
   ctx.say(`${name}: ${release.description} (build ${release.build}) is the current release`);
+  // Current from here on: a running dozen (which does the switch) carries on with it even if this
+  // process dies now, and the next `dozen start --release` runs it.
   const switched = await ctx.switchRunning(release.version);
-  if (switched !== undefined) ctx.say(switched);
-  return { release, switched };
+  if (switched !== undefined && !switched.ok) {
+    throw new DozenError('release', `${name} is the current release, but ${switched.text}`, { exitCode: ExitCode.failure });
+  }
+  if (switched !== undefined) ctx.say(switched.text);
+  return { release, switched: switched?.text };
 }

@@ -2,7 +2,7 @@
 // snapshot instead of env files. The processes run in the build folder and find what the build
 // installed (a virtualenv's bin/, node_modules/.bin) first on PATH.
 import { existsSync } from 'node:fs';
-import { delimiter, resolve } from 'node:path';
+import { delimiter, dirname, resolve } from 'node:path';
 import { loadApp, type LoadedApp } from '../app/load-app.js';
 import { appModel, type AppModel } from '../app/app-model.js';
 import { DozenError } from '../errors.js';
@@ -31,7 +31,8 @@ export function loadReleaseApp(release: Release, build: BuildLocation | undefine
   return loadApp({
     cwd: build.path,
     root: build.path,
-    inherited: { ...inherited, PATH },
+    // Builds live inside the app's repository (.dozen/builds/): git in a process must not find it.
+    inherited: { ...inherited, PATH, GIT_CEILING_DIRECTORIES: dirname(build.path) },
     config: { release: releaseName(release), values: release.config },
   });
 }

@@ -90,6 +90,7 @@ test('deploy, config set, rollback and a failing release phase, with dozen start
     assert.equal(back.code, 0, back.stdout + back.stderr);
     assert.match(back.stdout, /v4: Rollback to v2/);
     await serves(port, 'commit-2 hello');
+    assert.equal((await dozen(['config'], repo)).stdout, 'MESSAGE=hello\n', 'a rollback brings the config back too');
 
     repo.commit(app('commit-3', 'echo "migrating"; exit 3'));
     const failed = await dozen(['deploy'], repo);
@@ -108,12 +109,23 @@ test('deploy, config set, rollback and a failing release phase, with dozen start
       ],
     );
     // Options of dozen run come before its command: what follows is the command's.
+    // A release whose Procfile adds a type starts it; the instances of the others are replaced.
+    repo.commit({ ...app('commit-4'), Procfile: 'web: node server.js\nworker: node -e "setInterval(() => {}, 1000)"\n' });
+    const grown = await dozen(['deploy'], repo);
+    assert.equal(grown.code, 0, grown.stdout + grown.stderr);
+    assert.match(grown.stdout, /the running formation now runs v6 \(web\.1, worker\.1 replaced\)/);
+    await serves(port, 'commit-4 hello');
+    const grownPs = JSON.parse((await dozen(['ps', '--json'], repo)).stdout) as Array<{ name: string; release: string; state: string }>;
+    assert.deepEqual(grownPs.map((r) => [r.name, r.release, r.state]), [['web.1', 'v6', 'running'], ['worker.1', 'v6', 'running']]);
+
     const run = await runCli(['run', '-d', repo.dir, '--release', 'v1', 'node', '-e', 'console.log(process.env.MESSAGE, process.cwd().includes("/builds/"))'], {
       env: gitTestEnv() as Record<string, string>,
     });
     assert.deepEqual([run.code, run.stdout, run.stderr], [0, 'hello true\n', '']);
     const env = await dozen(['env', '--explain', '--release'], repo);
-    assert.deepEqual([env.code, env.stdout], [0, 'MESSAGE=hello  # config store (v4)\n']);
+    assert.deepEqual([env.code, env.stdout], [0, 'MESSAGE=hello  # config store (v6)\n']);
+    const failedRun = await runCli(['run', '-d', repo.dir, '--release', 'v5', 'true'], { env: gitTestEnv() as Record<string, string> });
+    assert.deepEqual([failedRun.code, failedRun.stderr], [2, 'dozen: v5 failed (its release phase): run a release that succeeded\n']);
 
     running.signal('SIGTERM');
     await running.exited(20_000);
@@ -124,24 +136,30 @@ test('deploy, config set, rollback and a failing release phase, with dozen start
 });
 
 test('git push to a dozen git-remote builds while the push waits; a failing build rejects the push', T, async () => {
-  const work = gitApp(app('pushed'));
+  // The release phase sees no repository of the hook's and reads no ref line of the push.
+  const work = gitApp(app('pushed', 'echo "git: $(git rev-parse --git-dir 2>/dev/null || echo none) stdin: $(cat | wc -l)"'));
   const remote = gitApp();
   try {
     const bare = join(remote.dir, 'shop.git');
     const made = await runCli(['git-remote', bare], { env: gitTestEnv() as Record<string, string> });
     assert.equal(made.code, 0, made.stderr);
     assert.match(made.stdout, /created .*shop\.git: a push to main or master deploys/);
-    const push = spawnSync('git', ['push', bare, 'main'], { cwd: work.dir, env: gitTestEnv(), encoding: 'utf8', timeout: 120_000 });
+    const push = spawnSync('git', ['push', bare, 'HEAD:master', 'HEAD:main'], { cwd: work.dir, env: gitTestEnv(), encoding: 'utf8', timeout: 120_000 });
     assert.equal(push.status, 0, push.stderr);
     assert.match(push.stderr, /remote: -----> Building [0-9a-f]{7}/);
+    assert.match(push.stderr, /remote: git: none stdin: 0/);
     assert.match(push.stderr, /remote: v1: Deploy [0-9a-f]{7} .* is the current release/);
+    assert.match(push.stderr, /remote: v2: Deploy [0-9a-f]{7} .* is the current release/, 'both deploy branches were deployed');
+    const again = await runCli(['deploy', '-d', bare], { env: gitTestEnv() as Record<string, string>, timeoutMs: 120_000 });
+    assert.equal(again.code, 0, again.stdout + again.stderr);
+    assert.match(again.stdout, /v3: Deploy/, 'HEAD of the remote is its deploy branch');
 
     work.commit({ 'package.json': '{ "name": broken' });
     const rejected = spawnSync('git', ['push', bare, 'main'], { cwd: work.dir, env: gitTestEnv(), encoding: 'utf8', timeout: 120_000 });
     assert.notEqual(rejected.status, 0, 'a failed build rejects the push');
     assert.match(rejected.stderr, /pre-receive hook declined/);
     const listed = await runCli(['releases', '--json', '-d', bare], { env: gitTestEnv() as Record<string, string> });
-    assert.deepEqual((JSON.parse(listed.stdout) as Array<{ version: number }>).map((r) => r.version), [1]);
+    assert.deepEqual((JSON.parse(listed.stdout) as Array<{ version: number }>).map((r) => r.version), [3, 2, 1]);
     assert.equal(git(bare, 'rev-parse', 'main'), git(work.dir, 'rev-parse', 'HEAD~1'), 'the rejected commit is not in the remote');
     assert.ok(cliPath.length > 0);
   } finally {

@@ -146,6 +146,8 @@ describe('parseConfigAssignments', () => {
       [[`=${SECRET}`], /^argument 1: expected KEY=VALUE with a KEY of letters, digits and "_", not starting with a digit, got "="\.\.\.$/],
       [[`1A=${SECRET}`], /^argument 1: .*got "1A="\.\.\.$/],
       [[`a.b=${SECRET}`], /^argument 1: .*got "a\.b="\.\.\.$/],
+      // Mostly value: a URL typed with a blank for the "=" is not echoed at all.
+      [[`URL postgres://u:${SECRET}@h/db?a=b`], /^argument 1: expected KEY=VALUE with a KEY of letters, digits and "_", not starting with a digit$/],
     ];
     for (const [args, expected] of cases) {
       const err = dozenError(() => parseConfigAssignments(args));

@@ -50,10 +50,13 @@ export function register(program: Command): void {
     cmd.description('remove keys from the config store').argument('<keys...>', 'the keys to remove');
     withRoot(cmd).action(async (keys: string[], _opts, self: Command) => {
       for (const key of keys) requireConfigKey(key);
-      const { removed } = writeStore(rootOptions(self)).unset(keys);
-      const absent = [...new Set(keys)].filter((key) => !removed.includes(key));
-      printLines([...(removed.length > 0 ? [`Unset ${removed.join(', ')}`] : []), ...absent.map((key) => `${key} was not set`)]);
-      if (removed.length > 0) await releaseChange(rootOptions(self), `Unset ${removed.join(', ')}`);
+      const opts = rootOptions(self);
+      await change(opts, (store) => {
+        const { removed } = store.unset(keys);
+        const absent = [...new Set(keys)].filter((key) => !removed.includes(key));
+        printLines([...(removed.length > 0 ? [`Unset ${removed.join(', ')}`] : []), ...absent.map((key) => `${key} was not set`)]);
+        return removed.length > 0 ? `Unset ${removed.join(', ')}` : undefined;
+      });
     });
   });
 
@@ -109,16 +112,22 @@ function rootOptions(cmd: Command): RootOptions {
 
 async function set(opts: RootOptions, values: Record<string, string>): Promise<void> {
   const keys = Object.keys(values);
-  writeStore(opts).set(values);
-  printWarnings(keys.filter((key) => INSTANCE_KEYS.includes(key)).map((key) => `${key} is set by dozen for each process, which wins over the stored value`));
-  printLines([`Set ${keys.join(', ')}`]);
-  await releaseChange(opts, `Set ${keys.join(', ')}`);
+  await change(opts, (store) => {
+    store.set(values);
+    printWarnings(keys.filter((key) => INSTANCE_KEYS.includes(key)).map((key) => `${key} is set by dozen for each process, which wins over the stored value`));
+    printLines([`Set ${keys.join(', ')}`]);
+    return `Set ${keys.join(', ')}`;
+  });
 }
 
-/** With a current release, the change makes a new one (loaded only then: most config runs have none). */
-async function releaseChange(opts: RootOptions, description: string): Promise<void> {
-  const { releaseConfigChange } = await import('../release-actions.js');
-  await releaseConfigChange(controlRoot(opts), description);
+/**
+ * Writes the store under the app's deploy lock; with a current release, the change makes a new
+ * one (see release-actions.ts).
+ */
+async function change(opts: RootOptions, write: (store: ConfigStore) => string | undefined): Promise<void> {
+  writeStore(opts); // the folder made, the .gitignore hint said
+  const { changeConfig } = await import('../release-actions.js');
+  await changeConfig(controlRoot(opts), write);
 }
 
 function readStore(opts: RootOptions): ConfigStore {

@@ -2,6 +2,7 @@
 // keeps them (`heroku releases`, `heroku rollback`), made and switched to on this machine.
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { requireDirectory } from '../../app/load-app.js';
 import { ensureStateDir } from '../../platform/state-dir.js';
 import { readReleases, type Release } from '../../releases/release-store.js';
 import { flag } from '../options.js';
@@ -22,7 +23,7 @@ export function register(program: Command): void {
     .addOption(flag('--json', 'print a JSON array', false))
     .addOption(flag('-d, --root <dir>', 'app root (default: the current folder)'))
     .action((opts: ReleasesOptions) => {
-      const log = readReleases(ensureStateDir(controlRoot(opts)));
+      const log = readReleases(ensureStateDir(appRoot(opts)));
       const newestFirst = [...log.releases].reverse();
       if (opts.json) {
         printJson(newestFirst.map((r) => releaseJson(r, log.current)));
@@ -60,7 +61,7 @@ function registerMakers(program: Command): void {
     .addOption(flag('--ref <ref>', 'the branch, tag or commit to deploy (default: HEAD)'))
     .addOption(flag('-d, --root <dir>', 'the app: a git working tree or a bare repository (default: the current folder)'))
     .action(async (opts: DeployOptions) => {
-      const root = resolve(opts.root ?? '.');
+      const root = appRoot(opts);
       const [{ buildFromCli }, { releaseBuildLocked }, { underDeployLock }] = await Promise.all([
         import('./build.js'),
         import('../release-actions.js'),
@@ -80,7 +81,7 @@ function registerMakers(program: Command): void {
     .addOption(flag('-d, --root <dir>', 'app root (default: the current folder)'))
     .action(async (opts: { build?: string; root?: string }) => {
       const { releaseBuild } = await import('../release-actions.js');
-      await releaseBuild(controlRoot(opts), opts.build);
+      await releaseBuild(appRoot(opts), opts.build);
     });
 
   program
@@ -90,7 +91,7 @@ function registerMakers(program: Command): void {
     .addOption(flag('-d, --root <dir>', 'app root (default: the current folder)'))
     .action(async (version: string | undefined, opts: { root?: string }) => {
       const { rollback } = await import('../release-actions.js');
-      await rollback(controlRoot(opts), version);
+      await rollback(appRoot(opts), version);
     });
 
   program
@@ -108,6 +109,13 @@ function registerMakers(program: Command): void {
         `  dozen config set -d ${target} KEY=VALUE; dozen start --release -d ${target}`,
       ]);
     });
+}
+
+/** The app the command names: it must exist (its state folder is made in it). */
+function appRoot(opts: { root?: string; procfile?: string }): string {
+  const root = resolve(controlRoot(opts));
+  requireDirectory(root);
+  return root;
 }
 
 /** The fields `--json` shows (never the config snapshot: it holds secrets). */

@@ -36,7 +36,7 @@ export function logsAttachment(opts: LogsStartOptions, env: NodeJS.ProcessEnv = 
     const logs = await attachLogs(supervisor, {
       store: opts.logStore ? { stateDir: ensureStateDir(ctx.stateRoot), retention } : undefined,
       drains,
-      appName: basename(ctx.app.root),
+      appName: basename(ctx.stateRoot),
     });
     ctx.logs = logs.feed; // the control API's `logs` reads it from now on
     return async () => {

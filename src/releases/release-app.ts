@@ -24,7 +24,7 @@ export function releaseName(release: Pick<Release, 'version'>): string {
 /** Loads the release's Procfile from its build, with its config; throws if the build is gone. */
 export function loadReleaseApp(release: Release, build: BuildLocation | undefined, inherited: NodeJS.ProcessEnv): LoadedApp {
   if (!build || !existsSync(build.path)) {
-    throw new DozenError('usage', `${releaseName(release)}'s build ${release.build} is no longer kept (old builds are pruned); deploy again or roll back to a newer release`);
+    throw new DozenError('release', `${releaseName(release)}'s build ${release.build} is no longer kept (old builds are pruned); deploy again or roll back to a newer release`);
   }
   const paths = build.paths.map((p) => resolve(build.path, p));
   const PATH = [...paths, inherited.PATH].filter((p) => p !== undefined && p !== '').join(delimiter);

@@ -5,6 +5,7 @@ import { DozenError } from '../errors.js';
 import { ensureStateDir } from '../platform/state-dir.js';
 import { listBuilds, pruneBuilds, readBuild, type BuildRecord } from '../releases/build-records.js';
 import { configStore } from '../releases/config-store.js';
+import { openGitSource, resolveCommit, type GitSource } from '../releases/git-source.js';
 import { makeRelease, underDeployLock, type ReleaseOutcome } from '../releases/make-release.js';
 import { readReleases, type Release } from '../releases/release-store.js';
 import { releaseContext } from './release-context.js';
@@ -36,7 +37,7 @@ export async function changeConfig(root: string, change: (store: ReturnType<type
 /** `dozen release [--build ID]`: a build (default: the newest that succeeded) with the current config. */
 export async function releaseBuild(root: string, buildId: string | undefined): Promise<ReleaseOutcome> {
   const stateDir = ensureStateDir(root);
-  return underDeployLock(stateDir, () => releaseBuildLocked(stateDir, succeededBuild(stateDir, buildId)));
+  return underDeployLock(stateDir, async () => releaseBuildLocked(stateDir, await succeededBuild(root, stateDir, buildId)));
 }
 
 /** Under the lock, after a build: the release of it with the current config, then pruning. */
@@ -96,12 +97,34 @@ function findSucceeded(releases: Release[], spec: string): Release {
   return found;
 }
 
-function succeededBuild(stateDir: string, id: string | undefined): BuildRecord {
+/**
+ * The build asked for, or the newest that succeeded of a commit the repository still has (a push
+ * whose release phase failed is rejected: git drops its commit, though its build was made).
+ */
+async function succeededBuild(root: string, stateDir: string, id: string | undefined): Promise<BuildRecord> {
   const builds = listBuilds(stateDir);
-  const build = id === undefined ? builds.find((b) => b.status === 'succeeded') : builds.find((b) => b.id === id);
+  let build = id === undefined ? undefined : builds.find((b) => b.id === id);
+  if (id === undefined) {
+    const source = await openGitSource(root);
+    for (const b of builds.filter((b) => b.status === 'succeeded')) {
+      if (await hasCommit(source, b.commit)) {
+        build = b;
+        break;
+      }
+    }
+  }
   if (!build) throw new DozenError('usage', id === undefined ? 'the app has no build yet: dozen build makes one (or dozen deploy builds and releases)' : `the app has no build ${id}`);
   if (build.status !== 'succeeded') throw new DozenError('usage', `build ${build.id} failed: release a build that succeeded`);
   return build;
+}
+
+async function hasCommit(source: GitSource, commit: string): Promise<boolean> {
+  try {
+    await resolveCommit(source, commit);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** Keeps the builds of the current release and of the last KEPT_BUILDS releases. */

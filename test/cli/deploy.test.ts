@@ -161,6 +161,16 @@ test('git push to a dozen git-remote builds while the push waits; a failing buil
     const listed = await runCli(['releases', '--json', '-d', bare], { env: gitTestEnv() as Record<string, string> });
     assert.deepEqual((JSON.parse(listed.stdout) as Array<{ version: number }>).map((r) => r.version), [3, 2, 1]);
     assert.equal(git(bare, 'rev-parse', 'main'), git(work.dir, 'rev-parse', 'HEAD~1'), 'the rejected commit is not in the remote');
+
+    // Built, but its release phase fails: the push is rejected, and `dozen release` does not pick
+    // the build of a commit the remote does not have.
+    work.commit(app('pushed-2', 'exit 4'));
+    const rejectedAgain = spawnSync('git', ['push', bare, 'main'], { cwd: work.dir, env: gitTestEnv(), encoding: 'utf8', timeout: 120_000 });
+    assert.notEqual(rejectedAgain.status, 0);
+    assert.match(rejectedAgain.stderr, /remote: dozen: v4's release phase exited with code 4/);
+    const released = await runCli(['release', '-d', bare], { env: gitTestEnv() as Record<string, string>, timeoutMs: 60_000 });
+    assert.equal(released.code, 0, released.stdout + released.stderr);
+    assert.match(released.stdout, new RegExp(`v5: Deploy ${git(bare, 'rev-parse', 'main').slice(0, 7)}`));
     assert.ok(cliPath.length > 0);
   } finally {
     work.cleanup();

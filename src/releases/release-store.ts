@@ -57,7 +57,12 @@ export function readReleases(stateDir: string): ReleaseLog {
 export function findRelease(log: ReleaseLog, spec: string): Release {
   const version = spec === 'current' ? log.current : parseVersion(spec);
   if (version === undefined) {
-    throw new DozenError('usage', spec === 'current' ? 'the app has no release yet: make one with dozen deploy' : `expected a release such as v3 or current, got "${spec}"`);
+    throw new DozenError(
+      'usage',
+      spec === 'current'
+        ? 'the app has no release yet: make one with dozen deploy'
+        : `expected a release such as v3 or current, got "${spec}" (a word right after --release is taken as the release: put it first, or write --release current)`,
+    );
   }
   const release = log.releases.find((r) => r.version === version);
   if (!release) throw new DozenError('usage', `the app has no release v${version} (releases: ${shownVersions(log)})`);

@@ -7,7 +7,7 @@ import { listBuilds, pruneBuilds, readBuild, type BuildRecord } from '../release
 import { configStore } from '../releases/config-store.js';
 import { openGitSource, resolveCommit, type GitSource } from '../releases/git-source.js';
 import { makeRelease, underDeployLock, type ReleaseOutcome } from '../releases/make-release.js';
-import { readReleases, type Release } from '../releases/release-store.js';
+import { findSucceededRelease, readReleases, type Release } from '../releases/release-store.js';
 import { releaseContext } from './release-context.js';
 
 /** Builds kept beyond those of the current release: older ones are pruned (see docs/releases.md). */
@@ -57,7 +57,7 @@ export async function rollback(root: string, target: string | undefined): Promis
   const stateDir = ensureStateDir(root);
   return underDeployLock(stateDir, async () => {
     const log = readReleases(stateDir);
-    const to = target === undefined ? previousRelease(log.releases, log.current) : findSucceeded(log.releases, target);
+    const to = target === undefined ? previousRelease(log.releases, log.current) : findSucceededRelease(log, target, 'roll back to');
     const build = readBuild(stateDir, to.build);
     if (!build || build.status !== 'succeeded' || build.path === '') {
       throw new DozenError('release', `cannot roll back to v${to.version}: its build ${to.build} is no longer kept (old builds are pruned)`);
@@ -86,15 +86,6 @@ function previousRelease(releases: Release[], current: number | undefined): Rele
   const before = releases.filter((r) => r.status === 'succeeded' && r.version < current).at(-1);
   if (!before) throw new DozenError('usage', `v${current} is the app's first release: there is none before it to roll back to`);
   return before;
-}
-
-function findSucceeded(releases: Release[], spec: string): Release {
-  const m = /^v?(\d+)$/.exec(spec.trim());
-  if (!m) throw new DozenError('usage', `rollback: expected a release such as v3, got "${spec}"`);
-  const found = releases.find((r) => r.version === Number(m[1]));
-  if (!found) throw new DozenError('usage', `the app has no release v${m[1]} (releases: ${releases.map((r) => `v${r.version}`).join(', ') || 'none'})`);
-  if (found.status !== 'succeeded') throw new DozenError('usage', `v${found.version} ${found.status === 'failed' ? 'failed' : 'is not finished'}: roll back to a release that succeeded`);
-  return found;
 }
 
 /**

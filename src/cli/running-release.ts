@@ -1,12 +1,11 @@
 // `dozen start --release` and `dozen run --release`: the release they name, as an app, and how a
 // running dozen loads another release of the same app when it is switched to it.
-import { DozenError } from '../errors.js';
 import { ensureStateDir } from '../platform/state-dir.js';
 import type { AppModel } from '../app/app-model.js';
 import type { LoadedApp } from '../app/load-app.js';
 import { readBuild } from '../releases/build-records.js';
 import { loadReleaseApp, releaseModel, releaseName } from '../releases/release-app.js';
-import { findRelease, readReleases } from '../releases/release-store.js';
+import { findSucceededRelease, readReleases } from '../releases/release-store.js';
 
 export interface RunningRelease {
   name: string;
@@ -20,10 +19,7 @@ export interface RunningRelease {
 export function loadRunningRelease(spec: string, stateRoot: string): RunningRelease {
   const stateDir = ensureStateDir(stateRoot);
   const load = (which: string) => {
-    const release = findRelease(readReleases(stateDir), which);
-    if (release.status !== 'succeeded') {
-      throw new DozenError('usage', `v${release.version} ${release.status === 'failed' ? 'failed (its release phase)' : 'is still being made'}: run a release that succeeded`);
-    }
+    const release = findSucceededRelease(readReleases(stateDir), which, 'run');
     return { release, app: loadReleaseApp(release, readBuild(stateDir, release.build), process.env) };
   };
   const first = load(spec);

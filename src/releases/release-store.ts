@@ -69,6 +69,16 @@ export function findRelease(log: ReleaseLog, spec: string): Release {
   return release;
 }
 
+/** findRelease, refusing a release that failed or is still being made: `what` it is for (`run`). */
+export function findSucceededRelease(log: ReleaseLog, spec: string, what: string): Release {
+  const release = findRelease(log, spec);
+  if (release.status !== 'succeeded') {
+    const state = release.status === 'failed' ? 'failed (its release phase)' : 'is still being made';
+    throw new DozenError('usage', `v${release.version} ${state}: ${what} a release that succeeded`);
+  }
+  return release;
+}
+
 /** Adds the next release as pending (its release phase is still to run). Call under the deploy lock. */
 export function addRelease(stateDir: string, fields: Pick<Release, 'description' | 'build' | 'commit' | 'config'>): Release {
   const log = readReleases(stateDir);

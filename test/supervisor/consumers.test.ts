@@ -2,7 +2,7 @@
 // each consumer's output valve is its own.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rig, settle, spec } from './rig.js';
+import { finish, rig, settle, spec } from './rig.js';
 
 test('a listener that throws is unsubscribed and reported; the others and the supervisor go on', async () => {
   const r = await rig([spec('a.1'), spec('b.1')], { canDie: ['a', 'b'] });
@@ -26,9 +26,7 @@ test('a listener that throws is unsubscribed and reported; the others and the su
   r.world.last('a.1').exit({ reason: 'exit-code', code: 0 });
   await settle();
   assert.equal(r.sup.status().find((s) => s.name === 'a.1')?.state, 'exited', 'the supervisor still tracks its instances');
-  void r.sup.shutdown('done', 0);
-  r.clock.advance(10);
-  assert.equal(await r.running, 0);
+  assert.equal(await finish(r), 0);
 });
 
 test('output valves are counted per consumer: a second consumer cannot undo the first one\'s pause', async () => {
@@ -45,7 +43,5 @@ test('output valves are counted per consumer: a second consumer cannot undo the 
   printer.pause(); // twice is once
   printer.resume();
   assert.equal(child.paused, false, 'resumed when the last paused valve resumes');
-  void r.sup.shutdown('done', 0);
-  r.clock.advance(10);
-  await r.running;
+  await finish(r);
 });

@@ -36,3 +36,10 @@ export async function rig(specs: ProcessSpec[], opts: Partial<SupervisorOptions>
 }
 
 export type Rig = Awaited<ReturnType<typeof rig>>;
+
+/** Shuts the rig's formation down and waits for the run to end. */
+export async function finish(r: Rig): Promise<number> {
+  void r.sup.shutdown('done', 0);
+  r.clock.advance(10);
+  return r.running.then(() => r.code() ?? -1);
+}

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { DozenError } from '../../src/errors.js';
 import type { InstanceStatus } from '../../src/supervisor/handle.js';
 import type { PortAllocator } from '../../src/supervisor/port-allocator.js';
-import { rig, settle, spec, type Rig } from './rig.js';
+import { finish, rig, settle, spec, type Rig } from './rig.js';
 
 /** Surge replacements get 6000, 6001, … in turn. */
 function fixedPorts(first = 6000): PortAllocator & { asked: Array<Set<number>> } {
@@ -50,12 +50,6 @@ async function readyRig(names: Array<[string, number]>, ports: PortAllocator = f
   }
   for (const [name] of names) assertServing(r, name, 'before the rollout');
   return { r, ports };
-}
-
-async function finish(r: Rig): Promise<void> {
-  void r.sup.shutdown('done', 0);
-  r.clock.advance(10);
-  await r.running;
 }
 
 test('surge: the next generation starts beside the old one on a port of its own; the old one is stopped once it is ready', async () => {

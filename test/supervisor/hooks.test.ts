@@ -83,13 +83,19 @@ test('health path: past the boot timeout the warning names the check, not the po
   await finish(r);
 });
 
-test('surge with a health path: the old generation is stopped only once the new one passes', async () => {
-  const { r, statuses } = await servingWeb();
-  const done = r.sup.rollout({ names: ['web.1'], mode: 'surge' });
+/** A surge of a serving web.1 whose replacement listens on 6000 and answers `status`, `steps` × 50 ms on. */
+async function surgeAnswering(status: number, steps: number) {
+  const h = await servingWeb();
+  const done = h.r.sup.rollout({ names: ['web.1'], mode: 'surge' });
   await settle();
-  r.openPorts.add(6000);
-  statuses.set(6000, 503);
-  await step(r, 10);
+  h.r.openPorts.add(6000);
+  h.statuses.set(6000, status);
+  await step(h.r, steps);
+  return { ...h, done };
+}
+
+test('surge with a health path: the old generation is stopped only once the new one passes', async () => {
+  const { r, statuses, done } = await surgeAnswering(503, 10);
   assert.deepEqual([row(r, 'web.1', 2)?.role, row(r, 'web.1', 2)?.state], ['incoming', 'starting']);
   assert.equal(r.world.signals.length, 0, 'listening but unhealthy: the old one serves on');
   statuses.set(6000, 200);
@@ -100,12 +106,7 @@ test('surge with a health path: the old generation is stopped only once the new 
 });
 
 test('surge with a health path that never passes: the replacement is stopped, the old one serves, the rollout says why', async () => {
-  const { r, statuses } = await servingWeb();
-  const done = r.sup.rollout({ names: ['web.1'], mode: 'surge' });
-  await settle();
-  r.openPorts.add(6000);
-  statuses.set(6000, 500);
-  await step(r, 65);
+  const { r, done } = await surgeAnswering(500, 65);
   assert.deepEqual(await done, { ok: false, replaced: [], failed: 'web.1', reason: 'did not answer GET /health with 2xx/3xx within 3 s (last: 500)' });
   assert.deepEqual(r.world.signals.map((s) => s.pgid), [r.world.of('web.1')[1]?.pid], 'only the replacement was signalled');
   assert.deepEqual(r.sup.status().map((s) => [s.name, s.generation, s.ready]), [['web.1', 1, true]]);

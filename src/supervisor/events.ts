@@ -16,8 +16,10 @@ export type SupervisorEvent =
    * (LineSplitter's `onChunk(data, partial)`; the printer marks the continuation).
    */
   | { type: 'output'; at: number; instance: string; stream: StreamName; data: Buffer; partial?: boolean }
-  | { type: 'ready'; at: number; instance: string; port: number; afterMs: number }
-  | { type: 'boot-timeout'; at: number; instance: string; port: number; afterMs: number }
+  /** `health`: the health check that passed (a spec with a health path). */
+  | { type: 'ready'; at: number; instance: string; port: number; afterMs: number; health?: { path: string; status: number } }
+  /** `healthPath`: the port accepts, but the health check at that path has not passed. */
+  | { type: 'boot-timeout'; at: number; instance: string; port: number; afterMs: number; healthPath?: string }
   | { type: 'exited'; at: number; instance: string; pid: number; outcome: ExitOutcome; uptimeMs: number }
   | { type: 'restarting'; at: number; instance: string; delayMs: number; attempt: number }
   | { type: 'gave-up'; at: number; instance: string; failures: number }

@@ -550,7 +550,7 @@ class FormationDriver implements Supervisor {
     }
     if (data.length === 0) return;
     if (data[data.length - 1] !== 0x0a) throw new DozenError('internal', `publish: ${source}'s data must be whole lines, each ending in "\\n"`);
-    const event: SupervisorEvent = { type: 'output', at: this.clock.now(), instance: source, stream: 'stdout', data };
+    const event: SupervisorEvent = { type: 'output', at: this.clock.now(), instance: source, stream: 'stdout', data, origin: 'dozen' };
     if (this.held) this.held.push(event);
     else this.deliver(event);
   }

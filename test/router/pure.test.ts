@@ -96,3 +96,16 @@ describe('backend pool', () => {
     assert.equal(pool.pick(), undefined);
   });
 });
+
+describe('--router [HOST:]PORT', () => {
+  test('a port alone listens on 127.0.0.1; a host or [v6] may be given', async () => {
+    const { parseListenAddress } = await import('../../src/router/listen-address.js');
+    assert.deepEqual(parseListenAddress('8080'), { host: '127.0.0.1', port: 8080 });
+    assert.deepEqual(parseListenAddress('0.0.0.0:80'), { host: '0.0.0.0', port: 80 });
+    assert.deepEqual(parseListenAddress('localhost:5000'), { host: 'localhost', port: 5000 });
+    assert.deepEqual(parseListenAddress('[::1]:8080'), { host: '::1', port: 8080 });
+    for (const bad of ['', 'x', '8080:', ':8080', '70000', '1.2.3.4:', 'a b:1', '::1:8080']) {
+      assert.throws(() => parseListenAddress(bad), /--router: expected \[HOST:\]PORT/, bad);
+    }
+  });
+});

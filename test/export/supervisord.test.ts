@@ -54,7 +54,7 @@ function helloApp(basePort: number, marker: string): { instances: ProcessSpec[];
   const dir = tempDir('supervisord');
   dirs.push(dir);
   const names = exportNames('hello', ['web', 'worker']);
-  const ctx: ExportContext = { ...names, root: HELLO, outDir: join(dir, 'conf.d'), timeoutSec: 5, user: undefined, image: undefined, releasePhase, config, basePort };
+  const ctx: ExportContext = { ...names, root: HELLO, outDir: join(dir, 'conf.d'), timeoutSec: 5, user: undefined, image: undefined, releasePhase, config, basePort, listen: { host: undefined, port: 80 } };
   return { instances, ctx, dir };
 }
 

@@ -3,6 +3,7 @@
 // test compares against the values `dozen start` would give the processes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -168,4 +169,14 @@ export function hasTool(name: string): boolean {
 /** Writes rendered files into a fresh temp folder (via the CLI's own writer). */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `dozen-${prefix}-`));
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (the OS picked it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  await new Promise<void>((ok) => server.close(() => ok()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }

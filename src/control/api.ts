@@ -157,7 +157,11 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
     },
     restart: (patterns, mode) => {
       const chosen = modeFor(mode);
-      return act(handle, patterns, (names) => (chosen === 'stop-first' ? handle.restart(names) : handle.rollout({ names, mode: chosen })));
+      const surged = (name: string) => {
+        const spec = handle.specs().find((s) => s.name === name);
+        return chosen === 'surge' || (typeof chosen === 'function' && spec !== undefined && chosen(spec) === 'surge');
+      };
+      return act(handle, patterns, (names) => (chosen === 'stop-first' ? handle.restart(names) : handle.rollout({ names, mode: chosen })), surged);
     },
     stop: (patterns) => act(handle, patterns, (names) => handle.stop(names)),
     async scale(formation) {
@@ -244,6 +248,7 @@ async function act(
   handle: SupervisorHandle,
   patterns: string[],
   run: (names: string[]) => Promise<RolloutResult | void>,
+  surged: (name: string) => boolean = () => false,
 ): Promise<ActionResult> {
   // Members only: during a surge a name has two rows, and the member is the one that serves.
   const before = handle.status().filter((s) => s.role === 'member');
@@ -252,7 +257,7 @@ async function act(
   const outcome = await run(match.names);
   const after = new Map(handle.status().filter((s) => s.role === 'member').map((s) => [s.name, s]));
   return {
-    failure: outcome && !outcome.ok ? { instance: outcome.failed, reason: outcome.reason } : null,
+    failure: outcome && !outcome.ok ? { instance: outcome.failed, reason: outcome.reason, ...(surged(outcome.failed) ? { surged: true } : {}) } : null,
     instances: match.names.map((name) => {
       const now = after.get(name);
       return {

@@ -167,7 +167,8 @@ export type StatusResult = z.infer<typeof StatusResult>;
  */
 export const ActionResult = z.object({
   instances: z.array(z.object({ name: z.string(), pidBefore: z.number().int().nullable(), pid: z.number().int().nullable(), state: z.string() })),
-  failure: z.object({ instance: z.string(), reason: z.string() }).nullable().optional(),
+  /** `surged`: the replacement was started beside the old instance, which keeps serving. */
+  failure: z.object({ instance: z.string(), reason: z.string(), surged: z.boolean().optional() }).nullable().optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 

@@ -68,7 +68,7 @@ export function register(program: Command): void {
       // The ones before the failed instance were replaced; the ones after it run as before.
       const failedAt = result.instances.findIndex((i) => i.name === failure.instance);
       printLines(actionLines({ instances: result.instances.slice(0, Math.max(0, failedAt)) }, 'restarted'));
-      const message = opts.surge
+      const message = opts.surge || failure.surged === true
         ? `${failure.instance} was not replaced: the new instance ${failure.reason}; the old one keeps serving`
         : `${failure.instance} did not come back: it ${failure.reason}`;
       throw new DozenError('control', message, { exitCode: ExitCode.failure });

@@ -288,7 +288,7 @@ export class Proxy {
       path: x.req.url ?? '',
       host: single(x.req.headers.host) ?? '',
       requestId: x.requestId,
-      fwd: x.forwarding.clientAddress,
+      fwd: forwardedFor(x.req, x.forwarding.clientAddress),
       dyno: x.backend?.name,
       connectMs: x.connectMs,
       serviceMs: service,
@@ -317,7 +317,7 @@ export class Proxy {
           path: req.url ?? '',
           host: single(req.headers.host) ?? '',
           requestId,
-          fwd: forwarding.clientAddress,
+          fwd: forwardedFor(req, forwarding.clientAddress),
           dyno: backend?.name,
           connectMs: 0,
           serviceMs: elapsed,
@@ -397,6 +397,12 @@ function latin1(raw: Buffer[]): string[] {
   const out = new Array<string>(raw.length);
   for (let i = 0; i < raw.length; i++) out[i] = raw[i]!.toString('latin1');
   return out;
+}
+
+/** The X-Forwarded-For chain the instance got (Heroku's `fwd`): the incoming one, then the client. */
+function forwardedFor(req: IncomingMessage, client: string): string {
+  const incoming = req.headers['x-forwarded-for'];
+  return incoming === undefined ? client : `${Array.isArray(incoming) ? incoming.join(', ') : incoming}, ${client}`;
 }
 
 function single(value: string | string[] | undefined): string | undefined {

@@ -110,8 +110,10 @@ export const PAGE_SCRIPT = String.raw`'use strict';
   function polyline(svg, className, values, max, w, h) {
     var line = document.createElementNS(SVG, 'polyline');
     line.setAttribute('class', className);
-    var step = w / Math.max(1, HISTORY - 1);
-    var start = HISTORY - values.length;
+    // A new chart spans a minute, then widens as samples come, to HISTORY.
+    var span = Math.min(HISTORY, Math.max(60, values.length));
+    var step = w / (span - 1);
+    var start = span - values.length;
     line.setAttribute('points', values.map(function (v, i) {
       var y = h - 1 - (max > 0 ? (v || 0) / max : 0) * (h - 2);
       return ((start + i) * step).toFixed(1) + ',' + y.toFixed(1);
@@ -122,7 +124,8 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     while (svg.firstChild) svg.removeChild(svg.firstChild);
     var max = floor || 0;
     series.forEach(function (s) { s.values.forEach(function (v) { if (v > max) max = v; }); });
-    series.forEach(function (s) { polyline(svg, s.className, s.values, s.max || max, w, h); });
+    // Headroom above the highest value, so a flat line stays off the edge.
+    series.forEach(function (s) { polyline(svg, s.className, s.values, s.max || max * 1.2, w, h); });
   }
   function spark(name) {
     var svg = document.createElementNS(SVG, 'svg');
@@ -277,7 +280,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
   function loadReleases() {
     fetch('/api/releases', { credentials: 'same-origin' }).then(function (r) { return r.json(); }).then(function (j) {
       var section = $('releases-section');
-      if (!j.releases) { section.hidden = true; return; }
+      if (!j.releases || j.releases.length === 0) { section.hidden = true; return; }
       section.hidden = false;
       var tbody = document.querySelector('#releases tbody');
       while (tbody.firstChild) tbody.removeChild(tbody.firstChild);

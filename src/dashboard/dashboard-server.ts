@@ -153,9 +153,10 @@ export async function startDashboard(opts: DashboardOptions): Promise<Dashboard>
   });
   const port = (server.address() as AddressInfo).port;
   hosts = ownHosts(host, port);
-  const shown = host.includes(':') ? `[${host}]` : host;
+  // On every address, the loopback's name is the one to open here.
+  const shown = host === '0.0.0.0' ? DEFAULT_DASHBOARD_HOST : host === '::' ? '[::1]' : host.includes(':') ? `[${host}]` : host;
   return {
-    url: `http://${shown === '0.0.0.0' ? DEFAULT_DASHBOARD_HOST : shown}:${port}/?token=${opts.token}`,
+    url: `http://${shown}:${port}/?token=${opts.token}`,
     port,
     async close() {
       feed.close();

@@ -32,6 +32,8 @@ const RANKS: Record<string, number> = {
   router: 6,
   // The twelve-factor doctor: reads the app, runs it under a supervisor of its own.
   doctor: 6,
+  // The web dashboard: an HTTP transport over the control API (and the releases the CLI hands it).
+  dashboard: 6,
   cli: 7,
 };
 

@@ -36,6 +36,7 @@ export const controlAttachment: Attachment = async (supervisor, ctx) => {
     router: () => ctx.router,
     ...(ctx.releaseModel ? { releaseModel: ctx.releaseModel } : {}),
   });
+  ctx.control = server.api;
   return () => server.close();
 };
 

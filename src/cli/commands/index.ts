@@ -15,9 +15,10 @@ const exportCmd: Loader = () => import('./export.js');
 const config: Loader = () => import('./config.js');
 const releases: Loader = () => import('./releases.js');
 const build: Loader = () => import('./build.js');
+const dashboard: Loader = () => import('./dashboard.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, config, build, releases];
+const ALL: Loader[] = [start, check, env, run, control, dashboard, logs, exportCmd, config, build, releases];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -30,6 +31,7 @@ const BY_NAME: Record<string, Loader> = {
   stop: control,
   scale: control,
   quit: control,
+  dashboard,
   logs,
   export: exportCmd,
   config,

@@ -21,6 +21,7 @@ import { printWarnings } from '../print.js';
 import { controlAttachment, controlRoot } from './control.js';
 import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../logs-attachment.js';
 import { addRouterStartOptions, routerAttachment, type RouterStartOptions } from '../router-attachment.js';
+import { addDashboardStartOptions, dashboardAttachment, type DashboardStartOptions } from '../dashboard-attachment.js';
 
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
 const printer: Attachment = (supervisor, ctx) => {
@@ -37,7 +38,7 @@ const printer: Attachment = (supervisor, ctx) => {
 // The control socket first: it refuses a second dozen for the app before anything else attaches.
 export const ATTACHMENTS: Attachment[] = [controlAttachment, printer];
 
-export interface StartOptions extends AppCliOptions, LogsStartOptions, RouterStartOptions {
+export interface StartOptions extends AppCliOptions, LogsStartOptions, RouterStartOptions, DashboardStartOptions {
   timeout: string;
   restart: string;
   canDie?: string;
@@ -62,6 +63,7 @@ export function register(program: Command): void {
   addFormationOptions(cmd);
   addLogsStartOptions(cmd);
   addRouterStartOptions(cmd);
+  addDashboardStartOptions(cmd);
   cmd
     .addOption(flag('-t, --timeout <seconds>', 'how long processes get to stop before SIGKILL', '5'))
     .addOption(flag('--restart <mode>', `restart a process that exits: ${RESTART_MODES.join(', ')}`, 'never'))
@@ -120,9 +122,10 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     force: () => void supervisor.forceKill(),
   });
   try {
-    // The log store and drains: they see every line, and detach (flush) after the router, which
-    // comes last (its port is taken before anything starts) and closes first.
-    for (const attach of [...ATTACHMENTS, logsAttachment(opts), routerAttachment(opts, parseSeconds)]) detaches.push(await attach(supervisor, ctx));
+    // The log store and drains: they see every line, and detach (flush) after the router (its
+    // port is taken before anything starts) and the dashboard, which come last and close first.
+    const attachments = [...ATTACHMENTS, logsAttachment(opts), routerAttachment(opts, parseSeconds), dashboardAttachment(opts)];
+    for (const attach of attachments) detaches.push(await attach(supervisor, ctx));
     setExitStatus(await supervisor.run());
   } finally {
     removeSignals();

@@ -29,7 +29,8 @@ function requirement(spec: string, file: string, line: number): Requirement | un
   if (egg) return { name: normalize(egg[1] as string), pinned: true, file, line };
   const m = /^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)$/.exec(spec);
   if (!m) return undefined;
-  const rest = (m[3] as string).split(';')[0]?.trim() ?? '';
+  // The version part, without a marker (`; python_version...`) or options (`--hash=...`).
+  const rest = ((m[3] as string).split(';')[0] ?? '').replace(/\s--?\w[\w-]*(=\S*)?/g, '').trim();
   const pinned = (/^===?\s*[^\s,*]+$/.test(rest) && !rest.includes('*')) || rest.startsWith('@');
   return { name: normalize(m[1] as string), pinned, file, line };
 }

@@ -35,6 +35,12 @@ export function secretsIn(line: string, opts: { keys?: boolean } = {}): SecretSe
     const quote = m[3] as string;
     seen.push({ kind: 'secret-literal', masked: `${name} = ${quote}****${quote} (${value.length} chars)` });
   }
+  // `SECRET_KEY = os.environ.get('SECRET_KEY', 'django-insecure-...')`: a default of a secret.
+  const target = /^\s*(?:export\s+)?(?:const\s+|let\s+|var\s+)?([A-Za-z_][\w.]*)\s*(?::=|=|:)(?!=)/.exec(line)?.[1];
+  if (target !== undefined && SECRET_NAME.test(target) && !NOT_A_SECRET_NAME.test(target) && !seen.some((s) => s.kind !== 'private-key')) {
+    const literal = [...line.matchAll(/(["'`])([^"'`\n]*)\1/g)].reverse().find((m) => looksLikeSecretValue(m[2] as string));
+    if (literal) seen.push({ kind: 'secret-literal', masked: `${target} = ...${literal[1]}****${literal[1]} (${(literal[2] as string).length} chars)` });
+  }
   return seen;
 }
 

@@ -8,7 +8,7 @@ export interface SimpleCommand {
   words: string[];
 }
 
-const WRAPPERS = new Set(['exec', 'env', 'time', 'nice', 'nohup', 'sudo', 'command', 'stdbuf']);
+const WRAPPERS = new Set(['exec', 'env', 'time', 'nice', 'nohup', 'sudo', 'command', 'stdbuf', 'npx', 'bunx', 'pnpx']);
 
 export function simpleCommands(command: string): SimpleCommand[] {
   return command

@@ -74,6 +74,7 @@ describe('II dependencies', () => {
         "// const old = require('old-package');",
         "const chalk = require('chalk');",
         "const { x } = await import('@scope/pkg/sub');",
+        "const message = 'deps.undeclared-import', 'every package';",
       ].join('\n'),
       'src/lib/thing.ts': '',
       'src/server.test.ts': "import 'test-only-package';",
@@ -119,6 +120,8 @@ describe('III config', () => {
     assert.equal(f.evidence, 'DB_PASSWORD=**** (21 chars)');
     // A template is not config.
     assert.deepEqual(problems(envFileTracked, { files: { '.env.example': 'SECRET_KEY=change-me-please' }, tracked: ['.env.example'] }), []);
+    // A test's env files are fixtures, not the app's config.
+    assert.deepEqual(problems(envFileTracked, { files: { 'test/fixtures/app/.env': 'TOKEN=abcdefgh12345678' }, tracked: ['test/fixtures/app/.env'] }), []);
   });
   it('finds secrets written in the source, never printing them', () => {
     const files = {
@@ -130,6 +133,8 @@ describe('III config', () => {
         "TEMPLATE = 'postgres://${USER}:${PASSWORD}@host/db'",
         "TOKEN_NAME = 'GITHUB_TOKEN_VARIABLE'",
         "# password = 'an-old-password-123'",
+        "const help = 'a drain: https://[user:pass@]host/path';",
+        "import { thing } from 'thing'; const s = 'the code imports', 'x';",
         "SECRET = os.environ.get('SECRET', 'fallback-secret-1234')",
       ].join('\n'),
       'keys/server.key': '-----BEGIN RSA PRIVATE KEY-----\nMIIE\n-----END RSA PRIVATE KEY-----\n',
@@ -137,7 +142,7 @@ describe('III config', () => {
       'tests/test_settings.py': "SECRET_KEY = 'test-secret-key-0123456789'",
     };
     const found = secretInSource.run(appFacts({ files }));
-    assert.deepEqual(found.map(place), ['fail settings.py:1', 'fail settings.py:4', 'warn settings.py:8', 'fail keys/server.key:1']);
+    assert.deepEqual(found.map(place), ['fail settings.py:1', 'fail settings.py:4', 'warn settings.py:10', 'fail keys/server.key:1']);
     assert.deepEqual(found.map((f) => f.evidence), [
       "SECRET_KEY = '****' (42 chars)",
       'postgres://app:****@db.internal:5432',

@@ -12,7 +12,9 @@ export const envFileTracked: Check<AppFacts> = {
   run(facts) {
     const git = facts.git;
     if (git === undefined) return [];
-    const paths = new Set([...facts.envFiles.map((e) => e.path), ...facts.files.filter((f) => isEnvFile(f.path)).map((f) => f.path)]);
+    // The env files read, and the others of the app (a test's fixtures are not the app's config).
+    const others = facts.files.filter((f) => isEnvFile(f.path) && !isTestFile(f.path)).map((f) => f.path);
+    const paths = new Set([...facts.envFiles.map((e) => e.path), ...others]);
     const tracked = [...paths].filter((p) => git.tracked.has(p)).sort();
     if (tracked.length === 0) return [passed('config.env-tracked', 'no env file is tracked by git', paths.size === 0 ? 'no env file' : [...paths].join(', '))];
     return tracked.map((path): Finding => {

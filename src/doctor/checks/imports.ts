@@ -16,7 +16,7 @@ export interface ImportedName {
 const NODE_BUILTINS = new Set(builtinModules);
 const NODE_PATTERNS = [
   /\b(import|export)\s+(type\s+)?[^'";]*?\bfrom\s*['"]([^'"\n]+)['"]/g,
-  /\b(import)\s*()['"]([^'"\n]+)['"]/g,
+  /^\s*(import)\s*()['"]([^'"\n]+)['"]/gm,
   /\b(require|import)\s*()\(\s*['"]([^'"\n]+)['"]\s*\)/g,
 ];
 
@@ -58,6 +58,7 @@ export function nodePackageName(spec: string): string | undefined {
   const parts = spec.split('/');
   const name = spec.startsWith('@') ? parts.slice(0, 2).join('/') : (parts[0] as string);
   if (spec.startsWith('@') && parts.length < 2) return undefined;
+  if (!/^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i.test(name)) return undefined; // not a package name: prose, a template
   if (NODE_BUILTINS.has(name) || NODE_BUILTINS.has(spec)) return undefined;
   return name;
 }

@@ -23,7 +23,8 @@ export function secretsIn(line: string, opts: { keys?: boolean } = {}): SecretSe
   if (key) seen.push({ kind: 'private-key', masked: `${key[0]} (the key is not shown)` });
   for (const m of line.matchAll(CREDENTIALED_URL)) {
     const password = m[3] as string;
-    if (PLACEHOLDER.test(password)) continue;
+    // A template (`${PASSWORD}`) or the syntax written out (`https://[user:pass@]host`).
+    if (PLACEHOLDER.test(password) || /^[[<{]/.test(m[2] as string)) continue;
     seen.push({ kind: 'credentialed-url', masked: `${m[1]}://${m[2]}:****@${m[4]}` });
   }
   if (opts.keys === false) return seen;

@@ -57,6 +57,14 @@ export function readEnvValuesStrictly(cmd: Command, env: NodeJS.ProcessEnv = pro
   for (const sub of cmd.commands) readEnvValuesStrictly(sub, env);
 }
 
+/** `5`, `2.5s`, `500ms`, `2m` -> milliseconds; a usage error naming the flag otherwise. */
+export function parseSeconds(name: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
+  if (!m) throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}" (units: 500ms, 5s, 2m)`);
+  const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
+  return Math.round(Number(m[1]) * scale);
+}
+
 /** Where the app is and how its config is read: used by every command that loads an app. */
 export function addAppOptions(cmd: Command): Command {
   return cmd

@@ -16,9 +16,10 @@ const config: Loader = () => import('./config.js');
 const releases: Loader = () => import('./releases.js');
 const build: Loader = () => import('./build.js');
 const dashboard: Loader = () => import('./dashboard.js');
+const doctor: Loader = () => import('./doctor.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, dashboard, logs, exportCmd, config, build, releases];
+const ALL: Loader[] = [start, check, env, run, control, dashboard, logs, exportCmd, config, build, releases, doctor];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -44,6 +45,7 @@ const BY_NAME: Record<string, Loader> = {
   rollback: releases,
   'git-remote': releases,
   build,
+  doctor,
 };
 
 /**

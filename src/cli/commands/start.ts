@@ -16,7 +16,7 @@ import { kernelFreePort } from '../../platform/free-port.js';
 import { setExitStatus } from '../exit-status.js';
 import { planInstances, processTypes } from '../../app/plan.js';
 import { loadAppFromCli } from '../app-source.js';
-import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
+import { addAppOptions, addFormationOptions, flag, parseSeconds, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
 import { controlAttachment, controlRoot } from './control.js';
 import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../logs-attachment.js';
@@ -138,13 +138,6 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
 async function runningRelease(spec: true | string, opts: StartOptions) {
   const { loadRunningRelease } = await import('../running-release.js');
   return loadRunningRelease(spec === true ? 'current' : spec, controlRoot(opts), opts.healthPath);
-}
-
-export function parseSeconds(name: string, text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
-  if (!m) throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}" (units: 500ms, 5s, 2m)`);
-  const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
-  return Math.round(Number(m[1]) * scale);
 }
 
 export function parseRestartMode(text: string): RestartMode {

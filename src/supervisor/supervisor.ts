@@ -507,6 +507,19 @@ class FormationDriver implements Supervisor {
     return this.ordered(true).map((slot) => statusOf(slot));
   }
 
+  escapedProcesses(): Map<number, number[]> {
+    const escaped = new Map<number, number[]>();
+    const escapedOf = this.groups.escaped?.bind(this.groups);
+    if (escapedOf === undefined) return escaped;
+    for (const slot of this.allSlots()) {
+      const p = slot.inst.phase;
+      if (!hasChild(p)) continue;
+      const pids = escapedOf(p.pid);
+      if (pids.length > 0) escaped.set(p.pid, pids);
+    }
+    return escaped;
+  }
+
   specs(): ProcessSpec[] {
     return this.ordered(false).map((slot) => slot.spec);
   }

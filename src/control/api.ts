@@ -214,8 +214,10 @@ async function status(handle: SupervisorHandle, info: ServerInfo, cpuSampleMs: n
   const uptime = (s: InstanceStatus) => (s.pid !== undefined && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) : undefined);
   // Loaded on the first `ps`: the /proc table reader is not needed to run the formation.
   const { sampleTrees } = await import('./tree-stats.js');
+  // Daemons that left an instance's group still count in it (found by its environment cookie).
+  const escaped = handle.escapedProcesses();
   const stats = await sampleTrees(
-    rows.filter((s) => s.pid !== undefined).map((s) => ({ pid: s.pid as number, uptimeMs: uptime(s) })),
+    rows.filter((s) => s.pid !== undefined).map((s) => ({ pid: s.pid as number, uptimeMs: uptime(s), escaped: escaped.get(s.pid as number) ?? [] })),
     cpuSampleMs,
   );
   const instances = rows.map((s): InstanceInfo => {

@@ -30,7 +30,9 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
     new LineSplitter({
       ...(opts.idleMs === undefined ? {} : { idleMs: opts.idleMs }),
       ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
-      onChunk: (data, partial) => req.onOutput(stream, data, partial),
+      onChunk: (data, partial) => {
+        if (!released) req.onOutput(stream, data, partial);
+      },
     });
   const out = splitter('stdout');
   const err = splitter('stderr');
@@ -38,6 +40,7 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
   let openPipes = 2;
   let exit: ExitOutcome | undefined;
   let reported = false;
+  let released = false;
   let grace: NodeJS.Timeout | undefined;
   const report = () => {
     if (reported || exit === undefined) return;
@@ -53,7 +56,7 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
     stream.once('close', () => {
       lines.end();
       openPipes -= 1;
-      if (openPipes > 0) return;
+      if (openPipes > 0 || released) return;
       report();
       req.onOutputClosed();
     });
@@ -90,6 +93,12 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
       err.resume();
       child.stdout.resume();
       child.stderr.resume();
+    },
+    release: () => {
+      released = true;
+      if (grace) clearTimeout(grace);
+      child.stdout.destroy();
+      child.stderr.destroy();
     },
   };
 }

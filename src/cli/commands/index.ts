@@ -15,9 +15,10 @@ const exportCmd: Loader = () => import('./export.js');
 const config: Loader = () => import('./config.js');
 const releases: Loader = () => import('./releases.js');
 const build: Loader = () => import('./build.js');
+const hook: Loader = () => import('./hook.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, config, build, releases];
+const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, config, build, releases, hook];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -42,6 +43,10 @@ const BY_NAME: Record<string, Loader> = {
   rollback: releases,
   'git-remote': releases,
   build,
+  hook,
+  'hook-export': hook,
+  allow: hook,
+  deny: hook,
 };
 
 /**

@@ -21,6 +21,8 @@ const RANKS: Record<string, number> = {
   formation: 0,
   platform: 1,
   app: 2,
+  // The shell hook: env files loaded into a shell once approved (on the env parser, beside the app model).
+  autoenv: 2,
   supervisor: 3,
   logs: 4,
   export: 4,

@@ -17,9 +17,10 @@ const releases: Loader = () => import('./releases.js');
 const build: Loader = () => import('./build.js');
 const dashboard: Loader = () => import('./dashboard.js');
 const doctor: Loader = () => import('./doctor.js');
+const hook: Loader = () => import('./hook.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, dashboard, logs, exportCmd, config, build, releases, doctor];
+const ALL: Loader[] = [start, check, env, run, control, dashboard, logs, exportCmd, config, build, releases, doctor, hook];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -46,6 +47,10 @@ const BY_NAME: Record<string, Loader> = {
   'git-remote': releases,
   build,
   doctor,
+  hook,
+  'hook-export': hook,
+  allow: hook,
+  deny: hook,
 };
 
 /**

@@ -18,9 +18,9 @@ export function register(program: Command): void {
   const cmd = program
     .command('dashboard')
     .description('serve a web page of the running formation: instances, charts, actions, logs, releases, the router')
-    // DOZEN_PORT, as every --port; it is also the base port of start -p, so the flag is the safer way.
-    .addOption(flag('--port <port>', 'the port to listen on (default: a free one)', '0'))
-    .addOption(flag('--host <host>', 'the address to listen on (0.0.0.0: every address)', '127.0.0.1'));
+    // Not DOZEN_PORT: that is the app's base port (`dozen start -p`), often set in the same shell.
+    .addOption(flag('--port <port>', 'the port to listen on (default: a free one)', '0').env('DOZEN_DASHBOARD_PORT'))
+    .addOption(flag('--host <host>', 'the address to listen on (0.0.0.0: every address)', '127.0.0.1').env('DOZEN_DASHBOARD_HOST'));
   addAppOptions(cmd).action((opts: DashboardOptions) => dashboard(opts));
 }
 

@@ -78,6 +78,8 @@ interface TypeRun {
   exitedOnItsOwn?: TypeObservation['exitedOnItsOwn'];
   leftBehind?: Array<{ pid: number; command: string }>;
   lastOutput: string[];
+  /** The output of the run started after the SIGKILL. */
+  restartOutput: string[];
   listened: Set<number>;
   escaped: Map<number, string>;
   killExited: boolean;
@@ -248,6 +250,7 @@ class DoctorRun {
         return;
       case 'output':
         if (t.stage === 'boot') keepLastLines(t.lastOutput, event.data);
+        if (t.stage === 'restarted') keepLastLines(t.restartOutput, event.data);
         return;
       case 'exited':
         if (t.stage === 'boot' && t.exitedOnItsOwn === undefined) {
@@ -437,7 +440,9 @@ class DoctorRun {
     if (t.readyAfterMs !== undefined) obs.readyAfterMs = t.readyAfterMs;
     if (t.exitedOnItsOwn !== undefined) obs.exitedOnItsOwn = t.exitedOnItsOwn;
     if (t.leftBehind !== undefined && t.leftBehind.length > 0) obs.leftBehind = t.leftBehind;
-    if ((t.exitedOnItsOwn !== undefined || (t.entry.name === 'web' && t.readyAfterMs === undefined)) && t.lastOutput.length > 0) obs.lastOutput = t.lastOutput;
+    const failedStart = t.exitedOnItsOwn !== undefined || (t.entry.name === 'web' && t.readyAfterMs === undefined);
+    if (failedStart && t.lastOutput.length > 0) obs.lastOutput = t.lastOutput;
+    if (t.recovered === false && t.restartOutput.length > 0) obs.lastOutput = t.restartOutput;
     if (python.length > 0) obs.bufferedPython = python.some(Boolean);
     if (t.stop !== undefined) obs.stop = t.stop;
     if (t.recovered !== undefined) obs.recovered = t.recovered;
@@ -447,7 +452,7 @@ class DoctorRun {
 
 function newTypeRun(entry: ProcfileEntry, spec: ProcessSpec): TypeRun {
   return {
-    entry, spec, stage: 'boot', leaders: new Set(), lastOutput: [], listened: new Set(), escaped: new Map(),
+    entry, spec, stage: 'boot', leaders: new Set(), lastOutput: [], restartOutput: [], listened: new Set(), escaped: new Map(),
     killExited: false, restartReady: false, restartExited: false, stopKilled: false,
   };
 }

@@ -33,7 +33,7 @@ export interface TreeActivity {
   writes: Set<string>;
   /** Inodes of the sockets its processes held. */
   sockets: Set<string>;
-  /** Python processes seen: pid -> stdout block-buffered (a pipe, no -u, no PYTHONUNBUFFERED). */
+  /** Python processes seen writing to a pipe or socket: pid -> stdout block-buffered (no -u, no PYTHONUNBUFFERED). */
   python: Map<number, boolean>;
 }
 
@@ -180,11 +180,12 @@ export class ProcWatch {
     const a = this.of(proc.instance);
     a.processes.set(proc.pid, { command: proc.command, pgid: proc.pgid, sid: proc.sid });
     const dir = `${this.procRoot}/${proc.pid}`;
-    let stdoutIsPipe = false;
+    // A pipe, or the socket Node's child_process gives (both block-buffered by Python); not a terminal or /dev/null.
+    let stdoutCaptured = false;
     for (const fd of readdirOrEmpty(`${dir}/fd`)) {
       const target = readlinkOrUndefined(`${dir}/fd/${fd}`);
       if (target === undefined) continue;
-      if (fd === '1') stdoutIsPipe = target.startsWith('pipe:');
+      if (fd === '1') stdoutCaptured = target.startsWith('pipe:') || target.startsWith('socket:');
       if (target.startsWith('socket:[')) {
         a.sockets.add(target.slice(8, -1));
       } else if (target.startsWith('/') && !target.startsWith('/dev/') && !target.startsWith('/proc/') && !a.writes.has(target)) {
@@ -192,7 +193,7 @@ export class ProcWatch {
         if (info !== undefined && openedForWriting(info)) a.writes.add(target.replace(/ \(deleted\)$/, ''));
       }
     }
-    if (!a.python.has(proc.pid) && stdoutIsPipe) {
+    if (!a.python.has(proc.pid) && stdoutCaptured) {
       const exe = readlinkOrUndefined(`${dir}/exe`);
       if (exe !== undefined && PYTHON_EXE.test(basename(exe))) {
         const environ = readOrUndefined(`${dir}/environ`) ?? '';

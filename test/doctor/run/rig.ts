@@ -26,11 +26,15 @@ export function factsOf(root: string, inherited: NodeJS.ProcessEnv = process.env
   };
 }
 
-/** A temp copy of a fixture (or of any folder), removed by `dispose`. */
+/**
+ * A temp copy of a fixture (or of any folder) as `app/`, with the fixtures' shared scripts beside
+ * it as `shared/` (Procfiles run `node ../shared/web.js`); removed by `dispose`.
+ */
 export function copyApp(source: string): { root: string; dispose: () => void } {
   const parent = mkdtempSync(join(tmpdir(), 'dozen-doctor-app-'));
   const root = join(parent, 'app');
   cpSync(source, root, { recursive: true });
+  cpSync(join(fixturesDir, 'shared'), join(parent, 'shared'), { recursive: true });
   return { root, dispose: () => rmSync(parent, { recursive: true, force: true }) };
 }
 

@@ -1,14 +1,16 @@
 // The doctor's run on fixture apps: each runs on a temp copy (what the app writes stays there),
 // with facts read through loadApp (the static reader is not needed for the dynamic part), and a
 // marker token of the test's own, so that after each run the test can look for leftovers.
+import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { loadApp } from '../../../src/app/load-app.js';
+import { DYNAMIC_CHECKS } from '../../../src/doctor/checks/dynamic.js';
 import { observeApp, type ObserveOptions } from '../../../src/doctor/run/observe.js';
 import { markedProcesses } from '../../../src/doctor/run/proc-watch.js';
-import type { AppFacts, RunObservations } from '../../../src/doctor/types.js';
+import type { AppFacts, Finding, RunObservations } from '../../../src/doctor/types.js';
 import { repoRoot } from '../../cli/helpers.js';
 
 export const fixturesDir = join(repoRoot, 'test/fixtures/doctor');
@@ -80,4 +82,39 @@ export function treeHash(root: string): string {
   };
   walk(resolve(root));
   return hash.digest('hex');
+}
+
+/** The findings of one check over an observed run. */
+export function findingsOf(o: Pick<Observed, 'facts' | 'run'>, checkId: string): Finding[] {
+  const check = DYNAMIC_CHECKS.find((c) => c.id === checkId);
+  if (check === undefined) throw new Error(`no dynamic check ${checkId}`);
+  return check.run({ facts: o.facts, run: o.run });
+}
+
+/** Every finding of every dynamic check, as `status check: message` lines (for assertion messages). */
+export function report(o: Pick<Observed, 'facts' | 'run'>): string {
+  return DYNAMIC_CHECKS.flatMap((c) => c.run({ facts: o.facts, run: o.run })).map((f) => `${f.status} ${f.check}: ${f.message} [${f.evidence}]`).join('\n');
+}
+
+/** Asserts the check reported `status` with a message matching `pattern`; returns that finding. */
+export function expectFinding(o: Observed, checkId: string, status: Finding['status'], pattern: RegExp): Finding {
+  const found = findingsOf(o, checkId).find((f) => f.status === status && pattern.test(f.message));
+  assert.ok(found, `expected a ${status} of ${checkId} matching ${pattern}; the report:\n${report(o)}`);
+  return found;
+}
+
+/** Nothing the run started is alive any more. */
+export function expectNoLeftovers(o: Observed): void {
+  assert.deepEqual(o.leftovers, [], 'processes carrying the run marker are still alive');
+}
+
+/** Runs a fixture, checks that nothing is left alive, hands the result to `check`; always removes the copy. */
+export async function withRun(fixture: string, opts: Parameters<typeof observeFixture>[1], check: (o: Observed) => void): Promise<void> {
+  const o = await observeFixture(fixture, opts);
+  try {
+    expectNoLeftovers(o);
+    check(o);
+  } finally {
+    o.dispose();
+  }
 }

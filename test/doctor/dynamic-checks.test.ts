@@ -125,7 +125,8 @@ test('V and VI: files written under the app folder; the release phase', () => {
 });
 
 test('XI: log files held open or changed; buffered Python', () => {
-  const logs = runOf([type('web', { wroteFiles: ['/app/logs/web.txt', '/var/log/app/out', '/tmp/cache.bin'] })], { changedFiles: ['logs/web.txt', 'worker.log'] });
+  const npmLog = '/home/u/.npm/_logs/2024-01-01T00_00_00_000Z-debug-0.log';
+  const logs = runOf([type('web', { wroteFiles: ['/app/logs/web.txt', '/var/log/app/out', '/tmp/cache.bin', npmLog] })], { changedFiles: ['logs/web.txt', 'worker.log'] });
   assert.deepEqual(only(logs, 'logs.log-file'), [
     ['fail', 'web writes a log file: logs/web.txt'],
     ['fail', 'web writes a log file: /var/log/app/out'],

@@ -213,7 +213,7 @@ const logFile = dynamic('logs.log-file', 'XI', ({ facts, run }, say) => {
   for (const t of run.types) {
     for (const path of t.wroteFiles) {
       const shown = shownPath(facts.root, path);
-      if (!isLogPath(shown)) continue;
+      if (!isLogPath(shown) || isToolLog(path)) continue;
       seen.add(shown);
       findings.push(say('fail', `${t.type} writes a log file: ${shown}`, `${t.type} held ${shown} open for writing`, { fix, ...fileField(facts.root, path) }));
     }
@@ -336,6 +336,11 @@ function shownPath(root: string, path: string): string {
 function fileField(root: string, path: string): { file?: string } {
   const shown = shownPath(root, path);
   return isAbsolute(shown) ? {} : { file: shown };
+}
+
+/** A package manager's or tool's own log, not the app's (`npm start` keeps ~/.npm/_logs/*.log open). */
+export function isToolLog(path: string): boolean {
+  return path.includes('/.npm/_logs/') || path.includes('/.cache/');
 }
 
 /** `*.log`, anything under a `log/` or `logs/` folder, or under /var/log. */

@@ -109,6 +109,8 @@ class DoctorRun {
   private lastListenRead = 0;
   private readonly socketsLookedUp = new Set<string>();
   private aborted = false;
+  /** A sample that failed (an unexpected error reading /proc): sampling stops, the run is cleaned up, then it is thrown. */
+  private sampleError: unknown;
   private releasePhase: RunObservations['releasePhase'];
   private readonly inherited: NodeJS.ProcessEnv;
 
@@ -148,6 +150,7 @@ class DoctorRun {
       this.opts.signal?.removeEventListener('abort', onAbort);
       await this.cleanUp();
     }
+    if (this.sampleError !== undefined) throw this.sampleError;
     if (this.aborted) return { ...base, skipped: 'interrupted' };
     const changes = diffTrees(before, snapshotTree(this.facts.root));
     const result: RunObservations = {
@@ -284,7 +287,16 @@ class DoctorRun {
 
   /** One pass over /proc: escapes are noted, new sockets looked up. Returns the live marked processes. */
   private sample(): MarkedProcess[] {
-    const live = this.watch.sample();
+    if (this.sampleError !== undefined) return [];
+    let live: MarkedProcess[];
+    try {
+      live = this.watch.sample();
+    } catch (err) {
+      this.sampleError = err;
+      this.aborted = true;
+      this.poke();
+      return [];
+    }
     let newSocket = false;
     for (const p of live) {
       const t = this.types.get(typeOf(p.instance));

@@ -1,6 +1,7 @@
 // `dozen doctor`: check the app against the twelve factors, by reading it (static checks) and,
 // unless --static, by running it (dynamic checks). Never changes the app's files.
 import type { Command } from 'commander';
+import { onShutdownSignals } from '../../platform/shutdown-signals.js';
 import { runDoctor, hasFailure } from '../../doctor/doctor.js';
 import { readApp } from '../../doctor/read-app.js';
 import { renderReport, reportJson } from '../../doctor/render.js';
@@ -40,7 +41,14 @@ export function register(program: Command): void {
     } else {
       // Loaded only when the app is run: --static never pays for the run's modules.
       const { observeApp } = await import('../../doctor/run/observe.js');
-      run = await observeApp(facts, { bootTimeoutMs, stopTimeoutMs, dozenCli: process.argv[1] ?? 'dozen' });
+      // Ctrl-C (or SIGTERM, SIGHUP) ends the run: it stops what it started, then the report says so.
+      const interrupted = new AbortController();
+      const removeSignals = onShutdownSignals({ graceful: () => interrupted.abort(), force: () => interrupted.abort() });
+      try {
+        run = await observeApp(facts, { bootTimeoutMs, stopTimeoutMs, dozenCli: process.argv[1] ?? 'dozen', signal: interrupted.signal });
+      } finally {
+        removeSignals();
+      }
     }
     const { DYNAMIC_CHECKS } = await import('../../doctor/checks/dynamic.js');
     const report = runDoctor(facts, run, { static: STATIC_CHECKS, dynamic: DYNAMIC_CHECKS });

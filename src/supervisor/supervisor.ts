@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   bootTimeoutMs?: number;
   /** The environment under each spec's env (default process.env). */
   inheritedEnv?: NodeJS.ProcessEnv;
-  /** Give children FORCE_COLOR=1 unless set (dozen's stdout is a TTY). */
+  /** Give children FORCE_COLOR=1 unless set (dozen colours its own output). */
   forceColor?: boolean;
   spawner?: Spawner;
   clock?: Clock;

@@ -11,6 +11,7 @@ import { ControlFailure } from './control-failure.js';
 import { matchInstances } from './match-instances.js';
 import type { ActionResult, InstanceInfo, QuitResult, RouterInfo, ScaleResult, ServerInfo, StatusResult } from './protocol.js';
 import { createScaler } from './scaler.js';
+import { watchSettling } from './settle.js';
 
 export const DEFAULT_CPU_SAMPLE_MS = 250;
 
@@ -46,6 +47,8 @@ export interface ControlApiOptions {
   releaseModel?: (version: number) => FormationModel;
   /** The router in front of the formation, once it listens (`dozen start --router`). */
   router?: () => RoutedView | undefined;
+  /** How long a restarted instance with no port must stay up to count as up (default SETTLE_MS). */
+  settleMs?: number;
 }
 
 /** What the API knows of a router: its numbers, and the types it routes to (restarted by surge). */
@@ -155,13 +158,25 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
       const router = opts.router?.();
       return router ? { ...result, router: router.info() } : result;
     },
-    restart: (patterns, mode) => {
+    restart: async (patterns, mode) => {
       const chosen = modeFor(mode);
       const surged = (name: string) => {
         const spec = handle.specs().find((s) => s.name === name);
         return chosen === 'surge' || (typeof chosen === 'function' && spec !== undefined && chosen(spec) === 'surge');
       };
-      return act(handle, patterns, (names) => (chosen === 'stop-first' ? handle.restart(names) : handle.rollout({ names, mode: chosen })), surged);
+      // Answered once each replacement is known to stay up, or known to have exited.
+      const watch = watchSettling(handle, opts.settleMs);
+      try {
+        const result = await act(handle, patterns, (names) => (chosen === 'stop-first' ? handle.restart(names) : handle.rollout({ names, mode: chosen })), surged);
+        if (result.failure) return result;
+        const exited = await watch.settled(result.instances);
+        if (!exited) return result;
+        const now = new Map(handle.status().filter((s) => s.role === 'member').map((s) => [s.name, s]));
+        const instances = result.instances.map((i) => ({ ...i, pid: now.get(i.name)?.pid ?? null, state: now.get(i.name)?.state ?? 'removed' }));
+        return { instances, failure: { ...exited, exited: true } };
+      } finally {
+        watch.stop();
+      }
     },
     stop: (patterns) => act(handle, patterns, (names) => handle.stop(names)),
     async scale(formation) {

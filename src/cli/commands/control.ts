@@ -65,6 +65,11 @@ export function register(program: Command): void {
       const result = await client.call({ method: 'restart', params: { patterns, ...(opts.surge ? { mode: 'surge' as const } : {}) } });
       const { failure } = result;
       if (!failure) return printLines(actionLines(result, 'restarted'));
+      if (failure.exited === true) {
+        // All were replaced; this one's new process then died (a crash loop): not `restarted`.
+        printLines(actionLines({ instances: result.instances.filter((i) => i.name !== failure.instance) }, 'restarted'));
+        throw new DozenError('control', `${failure.instance} was restarted but did not stay up: it ${failure.reason}`, { exitCode: ExitCode.failure });
+      }
       // The ones before the failed instance were replaced; the ones after it run as before.
       const failedAt = result.instances.findIndex((i) => i.name === failure.instance);
       printLines(actionLines({ instances: result.instances.slice(0, Math.max(0, failedAt)) }, 'restarted'));

@@ -172,6 +172,8 @@ export const ActionResult = z.object({
    * every instance was restarted, and this one's new process exited before it settled.
    */
   failure: z.object({ instance: z.string(), reason: z.string(), surged: z.boolean().optional(), exited: z.boolean().optional() }).nullable().optional(),
+  /** restart in a working tree: what re-reading the Procfile and env files found changed (names only). */
+  reloaded: z.array(z.string()).optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 

@@ -12,7 +12,9 @@ import { controlSocketPath } from '../../control/socket-path.js';
 import { DozenError, ExitCode } from '../../errors.js';
 import { ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
 import type { Attachment } from '../attachment.js';
-import { appModel } from '../../app/app-model.js';
+import { appChanges } from '../../app/app-changes.js';
+import { appModel, type AppModel } from '../../app/app-model.js';
+import type { LoadedApp } from '../../app/load-app.js';
 import { addAppOptions, flag, type AppCliOptions } from '../options.js';
 import { printJson, printLines, table } from '../print.js';
 import { version } from '../version.js';
@@ -35,9 +37,21 @@ export const controlAttachment: Attachment = async (supervisor, ctx) => {
     logs: () => ctx.logs,
     router: () => ctx.router,
     ...(ctx.releaseModel ? { releaseModel: ctx.releaseModel } : {}),
+    ...(ctx.reload ? { reload: reloader(ctx.reload, ctx.app, ctx.plan.basePort) } : {}),
   });
   return () => server.close();
 };
+
+/** A working tree re-read on each restart, on the ports it started on; changes are since the last read. */
+function reloader(load: () => LoadedApp, first: LoadedApp, basePort: number): () => { model: AppModel; changes: string[] } {
+  let last = first;
+  return () => {
+    const app = load();
+    const changes = appChanges(last, app);
+    last = app;
+    return { model: appModel(app, basePort), changes };
+  };
+}
 
 export function register(program: Command): void {
   const ps = program
@@ -64,6 +78,8 @@ export function register(program: Command): void {
       if (opts.surge) await requireFeature(client, 'surge', 'restart --surge');
       const result = await client.call({ method: 'restart', params: { patterns, ...(opts.surge ? { mode: 'surge' as const } : {}) } });
       const { failure } = result;
+      // What re-reading the working tree found, before what was restarted with it.
+      if (result.reloaded !== undefined && result.reloaded.length > 0) printLines([`re-read the app: ${result.reloaded.join('; ')}`]);
       if (!failure) return printLines(actionLines(result, 'restarted'));
       if (failure.exited === true) {
         // All were replaced; this one's new process then died (a crash loop): not `restarted`.

@@ -90,7 +90,7 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
   const ctx: StartContext = {
     app,
     stateRoot: running?.stateRoot ?? app.root,
-    ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : {}),
+    ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : { reload: () => loadAppFromCli(opts) }),
     plan,
     runsRelease,
     ...(typeof opts.router === 'string' ? { sources: ['router'] } : {}),

@@ -419,7 +419,8 @@ class FormationDriver implements Supervisor {
         this.say('info', 'release finished');
         this.startFormation();
       } else {
-        const reason = `release ${describeOutcome(outcome)}; not starting the processes`;
+        // "release exited with code 1" was just said.
+        const reason = 'the release phase failed: not starting the processes';
         this.stopFormation(reason, exitCodeOf(outcome));
       }
       return;

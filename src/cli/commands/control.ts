@@ -15,7 +15,7 @@ import type { Attachment } from '../attachment.js';
 import { appChanges } from '../../app/app-changes.js';
 import { appModel, type AppModel } from '../../app/app-model.js';
 import type { LoadedApp } from '../../app/load-app.js';
-import { addAppOptions, flag, type AppCliOptions } from '../options.js';
+import { addAppLocationOptions, flag, type AppCliOptions } from '../options.js';
 import { printJson, printLines, table } from '../print.js';
 import { version } from '../version.js';
 
@@ -58,7 +58,7 @@ export function register(program: Command): void {
     .command('ps')
     .description('show each instance of the running formation: state, pid, port, readiness, uptime, CPU and memory')
     .addOption(flag('--json', 'print a JSON array instead of a table', false));
-  addAppOptions(ps).action((opts: AppCliOptions & { json: boolean }) =>
+  addAppLocationOptions(ps).action((opts: AppCliOptions & { json: boolean }) =>
     withControl(opts, async (client) => {
       const { server, instances, router } = await client.call({ method: 'status' });
       if (opts.json) return printJson(instances);
@@ -73,7 +73,7 @@ export function register(program: Command): void {
     .description('gracefully restart instances, one after another, on the same ports (no pattern: all)')
     .argument('[patterns...]', 'a type (web), an instance (web.2) or a glob (web.*)')
     .addOption(flag('--surge', 'start each replacement beside the old instance, on a free port, and stop the old one once it is ready', false));
-  addAppOptions(restart).action((patterns: string[], opts: AppCliOptions & { surge: boolean }) =>
+  addAppLocationOptions(restart).action((patterns: string[], opts: AppCliOptions & { surge: boolean }) =>
     withControl(opts, async (client) => {
       if (opts.surge) await requireFeature(client, 'surge', 'restart --surge');
       const result = await client.call({ method: 'restart', params: { patterns, ...(opts.surge ? { mode: 'surge' as const } : {}) } });
@@ -100,7 +100,7 @@ export function register(program: Command): void {
     .command('stop')
     .description('stop instances and keep them stopped (`dozen restart` brings them back)')
     .argument('<patterns...>', 'a type (web), an instance (web.2) or a glob (web.*)');
-  addAppOptions(stop).action((patterns: string[], opts: AppCliOptions) =>
+  addAppLocationOptions(stop).action((patterns: string[], opts: AppCliOptions) =>
     withControl(opts, async (client) => {
       const result = await client.call({ method: 'stop', params: { patterns } });
       printLines(actionLines(result, 'stopped'));
@@ -111,7 +111,7 @@ export function register(program: Command): void {
     .command('scale')
     .description('change the live formation: new instances get the formula ports, the highest-numbered stop first')
     .argument('<formation...>', 'TYPE=N pieces: web=3 worker=0 (or web=3,worker=0)');
-  addAppOptions(scale).action((pieces: string[], opts: AppCliOptions) =>
+  addAppLocationOptions(scale).action((pieces: string[], opts: AppCliOptions) =>
     withControl(opts, async (client) => {
       const result = await client.call({ method: 'scale', params: { formation: joinScaleArgs(pieces) } });
       const lines = [
@@ -123,7 +123,7 @@ export function register(program: Command): void {
   );
 
   const quit = program.command('quit').description('stop every process and dozen itself, as SIGTERM to dozen would');
-  addAppOptions(quit).action((opts: AppCliOptions) =>
+  addAppLocationOptions(quit).action((opts: AppCliOptions) =>
     withControl(opts, async (client) => {
       const { pid } = await client.call({ method: 'quit' });
       // dozen hangs up once it has stopped everything (or it died): that is the end of the quit.

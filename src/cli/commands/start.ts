@@ -118,7 +118,10 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
 
   const detaches: Detach[] = [];
   const removeSignals = onShutdownSignals({
-    graceful: (signal) => void supervisor.shutdown(`received ${signal}`, exitCodeForSignal(signal)),
+    graceful: (signal) => {
+      void supervisor.shutdown(`received ${signal}`, exitCodeForSignal(signal));
+      supervisor.say('info', `${signal === 'SIGINT' ? 'Ctrl-C' : signal} again forces the stop (SIGKILL at once)`);
+    },
     force: () => void supervisor.forceKill(),
   });
   try {

@@ -22,6 +22,8 @@ export interface StartContext {
   /** With --release: the running release's model, and how to load another's (for a switch). */
   model?: FormationModel;
   releaseModel?: (version: number) => FormationModel;
+  /** A working tree's: loads the app again as at start (the Procfile and env files as they are now). */
+  reload?: () => LoadedApp;
   /** Set by the log store's attachment once the store is open: what the control API's `logs` reads. */
   logs?: LogFeed | undefined;
   /** Set by the router's attachment once it listens: what `dozen ps` shows of it, what restarts surge. */

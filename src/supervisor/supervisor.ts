@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   bootTimeoutMs?: number;
   /** The environment under each spec's env (default process.env). */
   inheritedEnv?: NodeJS.ProcessEnv;
-  /** Give children FORCE_COLOR=1 unless set (dozen's stdout is a TTY). */
+  /** Give children FORCE_COLOR=1 unless set (dozen colours its own output). */
   forceColor?: boolean;
   spawner?: Spawner;
   clock?: Clock;
@@ -424,7 +424,8 @@ class FormationDriver implements Supervisor {
         this.say('info', 'release finished');
         this.startFormation();
       } else {
-        const reason = `release ${describeOutcome(outcome)}; not starting the processes`;
+        // "release exited with code 1" was just said.
+        const reason = 'the release phase failed: not starting the processes';
         this.stopFormation(reason, exitCodeOf(outcome));
       }
       return;

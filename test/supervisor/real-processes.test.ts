@@ -103,7 +103,7 @@ test('exit code: the first process to exit stops the formation with its code', {
   gates.open('exit');
   assert.equal(await exitOf(r), 3);
   assert.ok(r.log.messages().includes('worker.1 exited with code 3'), r.log.dump());
-  assert.ok(r.log.messages().includes('worker.1 exited: sending SIGTERM to all processes'), r.log.dump());
+  assert.ok(r.log.messages().includes('worker.1 is not in --can-die: sending SIGTERM to all processes'), r.log.dump());
   await assertAllGone(r.log.pids(), 200);
 });
 
@@ -123,7 +123,7 @@ test('release runs first, its output tagged release; a failing release aborts wi
   assert.equal(await exitOf(bad), 4);
   assert.equal(bad.log.output('web.1'), '');
   assert.equal(bad.log.output('release'), 'failing\n');
-  assert.ok(bad.log.messages().some((m) => m.startsWith('release exited with code 4; not starting the processes')), bad.log.dump());
+  assert.ok(bad.log.messages().some((m) => m.startsWith('the release phase failed: not starting the processes')), bad.log.dump());
 });
 
 test('--can-die: those exit alone; dozen exits when none is left, with the first failure', { timeout: 30_000 }, async (t) => {

@@ -88,15 +88,16 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
   const plan = running ? { ...planned, instances: planned.instances.map((s) => ({ ...s, release: running.name })) } : planned;
   // A release's release phase ran when the release was made; a working tree's runs at each start.
   const runsRelease = !running && opts.release !== false && plan.releasePhase !== undefined;
+  const color = resolveColor({ flag: colorUnset ? undefined : opts.color, env: process.env, isTTY: process.stdout.isTTY === true });
   const ctx: StartContext = {
     app,
     stateRoot: running?.stateRoot ?? app.root,
-    ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : {}),
+    ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : { reload: () => loadAppFromCli(opts) }),
     plan,
     runsRelease,
     ...(typeof opts.router === 'string' ? { sources: ['router'] } : {}),
     output: {
-      color: resolveColor({ flag: colorUnset ? undefined : opts.color, env: process.env, isTTY: process.stdout.isTTY === true }),
+      color,
       timestamps: opts.timestamp,
       prefix: opts.prefix,
       timestampFormat: parseTimestampFormat(opts.timestampFormat),
@@ -111,14 +112,18 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     stopSignal: parseStopSignal(opts.stopSignal),
     bootTimeoutMs: parseSeconds('--boot-timeout', opts.bootTimeout),
     inheritedEnv: app.inherited,
-    forceColor: process.stdout.isTTY === true,
+    // Only when dozen colours its own output: NO_COLOR and --no-color reach the processes too.
+    forceColor: color,
     // Surge replacements take kernel-chosen ports outside the formula's range (base + 100 × types).
     ports: portAllocator(kernelFreePort, (port) => port >= plan.basePort && port < plan.basePort + 100 * processTypes(app).length),
   });
 
   const detaches: Detach[] = [];
   const removeSignals = onShutdownSignals({
-    graceful: (signal) => void supervisor.shutdown(`received ${signal}`, exitCodeForSignal(signal)),
+    graceful: (signal) => {
+      void supervisor.shutdown(`received ${signal}`, exitCodeForSignal(signal));
+      supervisor.say('info', `${signal === 'SIGINT' ? 'Ctrl-C' : signal} again forces the stop (SIGKILL at once)`);
+    },
     force: () => void supervisor.forceKill(),
   });
   try {

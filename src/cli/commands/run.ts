@@ -5,7 +5,9 @@ import type { Command } from 'commander';
 import { shellQuote } from '../../env/shell-quote.js';
 import { DozenError, unreachable } from '../../errors.js';
 import { resolveBasePort } from '../../formation/base-port.js';
-import { spawnForeground } from '../../platform/spawn-foreground.js';
+import { HANDOFF_STATUS, handoffObstacle, writeHandoff } from '../../platform/exec-handoff.js';
+import { spawnForeground, type ForegroundCommand, type ForegroundResult } from '../../platform/spawn-foreground.js';
+import { handoffFile } from '../launcher-env.js';
 import { setExitStatus } from '../exit-status.js';
 import type { LoadedApp } from '../../app/load-app.js';
 import { planInstances, processTypes } from '../../app/plan.js';
@@ -41,8 +43,12 @@ export function register(program: Command): void {
     const env = runEnvironment(app.inherited, app.config, opts.port);
     const port = typePort(command, app, opts.port);
     if (port !== undefined) env.PORT = String(port);
-    const result = await spawnForeground({ ...target, env, cwd: app.root });
+    const result = await runForeground({ ...target, env, cwd: app.root });
     switch (result.type) {
+      case 'handed-off':
+        // bin/dozen execs the command in dozen's place once this process has exited.
+        setExitStatus(HANDOFF_STATUS);
+        return;
       case 'exit-code':
         setExitStatus(result.code);
         return;
@@ -56,6 +62,16 @@ export function register(program: Command): void {
         unreachable(result);
     }
   });
+}
+
+/**
+ * Started by bin/dozen: the command is handed over for the launcher to exec in dozen's place (same
+ * pid, signals and status, no Node left running). Otherwise (dist run directly, or a program name
+ * `env` cannot take): spawned in the foreground, dozen forwarding signals and waiting.
+ */
+async function runForeground(cmd: ForegroundCommand): Promise<ForegroundResult | { type: 'handed-off' }> {
+  if (handoffFile !== undefined && handoffObstacle(cmd) === undefined) return writeHandoff(handoffFile, cmd) ?? { type: 'handed-off' };
+  return spawnForeground(cmd);
 }
 
 /** The release `--release` names (`true`: the current one), as an app. */

@@ -1,11 +1,13 @@
-// supervisord really runs the exported example app: the web instances answer on their ports,
-// every process starts with exactly the environment `dozen start` would give it (read from
-// /proc/PID/environ, hostile values included), and SIGTERM to supervisord leaves nothing behind.
+// supervisord really runs the exported example app: the release phase runs first, the web
+// instances answer on their ports, every process starts with exactly the environment `dozen
+// start` would give it (read from /proc/PID/environ, hostile values included), and SIGTERM to
+// supervisord leaves nothing behind. A slow release holds the programs back until it succeeds;
+// a failing one keeps them from ever running their commands.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadEnv } from '../../src/env/load-env.js';
@@ -16,7 +18,7 @@ import { exportNames } from '../../src/export/names.js';
 import { renderSupervisord } from '../../src/export/supervisord.js';
 import type { ExportContext } from '../../src/export/types.js';
 import { writeExport } from '../../src/export/write-files.js';
-import { freePort, hasTool, hostileConfig, missingToolReason, resolveRepo, tempDir } from './fixtures.js';
+import { hasTool, hostileConfig, missingToolReason, resolveRepo, tempDir } from './fixtures.js';
 
 const skip = missingToolReason('supervisord', hasTool('supervisord'));
 const HELLO = resolveRepo('examples', 'hello');
@@ -97,21 +99,29 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
   }
 }
 
-test('supervisord runs the exported app exactly as dozen start would', { skip, timeout: 90_000 }, async () => {
-  const marker = randomBytes(8).toString('hex');
-  // A free base port whose block (base..base+101) is very likely free too.
-  const basePort = Math.min(await freePort(), 65_000);
-  const { instances, ctx, dir } = helloApp(basePort, marker);
-  writeExport(ctx.outDir, renderSupervisord(instances, ctx), { force: false });
+/** Whether 127.0.0.1:port can be bound right now. */
+function canBind(port: number): Promise<boolean> {
+  return new Promise((ok) => {
+    const server = createServer();
+    server.once('error', () => ok(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => ok(true)));
+  });
+}
 
-  // The release phase, run as the .conf's comment says.
-  const confText = readFileSync(join(ctx.outDir, 'hello.conf'), 'utf8');
-  const releaseLine = /^;\s+(\/bin\/sh .* release .*)$/m.exec(confText)?.[1];
-  assert.ok(releaseLine, confText);
-  const release = spawnSync('/bin/sh', ['-c', releaseLine], { encoding: 'utf8', timeout: 20_000 });
-  assert.equal(release.status, 0, release.stderr);
-  assert.match(release.stdout, /release: preparing config ok/);
+/**
+ * A base port for web=2,worker=1 whose three ports (base, base+1, base+100) are free now. Below
+ * the ephemeral range (32768 and up), where other tests' outgoing connections would take them.
+ */
+async function freeBasePort(): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const base = 20_000 + Math.floor(Math.random() * 12_000);
+    if ((await canBind(base)) && (await canBind(base + 1)) && (await canBind(base + 100))) return base;
+  }
+  throw new Error('no free block of ports between 20000 and 32100');
+}
 
+/** supervisord in the foreground on a main config of `dir` that includes the exported .conf files. */
+function startSupervisord(dir: string, confDir: string): { log: () => string; stop: () => Promise<void> } {
   const main = join(dir, 'supervisord.conf');
   writeFileSync(
     main,
@@ -124,11 +134,12 @@ test('supervisord runs the exported app exactly as dozen start would', { skip, t
       // As root supervisord wants to be told so; as anyone else the line would be an error.
       ...(process.getuid?.() === 0 ? ['user=root'] : []),
       '[include]',
-      `files = ${join(ctx.outDir, '*.conf')}`,
+      `files = ${join(confDir, '*.conf')}`,
       '',
     ].join('\n'),
   );
-  const supervisord = spawn('supervisord', ['-n', '-c', main], { stdio: ['ignore', 'pipe', 'pipe'] });
+  // TMPDIR: the release markers go to the test's own folder.
+  const supervisord = spawn('supervisord', ['-n', '-c', main], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TMPDIR: dir } });
   started.push(supervisord);
   let output = '';
   supervisord.stdout?.on('data', (c: Buffer) => (output += c.toString()));
@@ -141,8 +152,41 @@ test('supervisord runs the exported app exactly as dozen start would', { skip, t
     } catch {
       text += '(no supervisord.log yet)';
     }
+    // The programs' own logs too: why one exited is in there.
+    for (const name of readdirSync(dir).filter((f) => /-std(out|err)-.*\.log$/.test(f))) {
+      text += `\n--- ${name} ---\n${readFileSync(join(dir, name), 'utf8')}`;
+    }
     return text;
   };
+  const stop = async (): Promise<void> => {
+    supervisord.kill('SIGTERM');
+    let timer: NodeJS.Timeout | undefined;
+    const bound = new Promise((_, fail) => {
+      timer = setTimeout(() => fail(new Error(`supervisord did not exit:\n${log()}`)), 30_000);
+    });
+    await Promise.race([exited, bound]).finally(() => clearTimeout(timer));
+  };
+  return { log, stop };
+}
+
+/** The name of the release program's log in childlogdir (supervisord adds a random part). */
+function releaseLogName(dir: string): string {
+  const name = readdirSync(dir).find((f) => /-release-stdout-.*\.log$/.test(f));
+  assert.ok(name, `no release log in ${readdirSync(dir).join(' ')}`);
+  return name;
+}
+
+test('supervisord runs the exported app exactly as dozen start would', { skip, timeout: 90_000 }, async () => {
+  const marker = randomBytes(8).toString('hex');
+  const basePort = await freeBasePort();
+  const { instances, ctx, dir } = helloApp(basePort, marker);
+  writeExport(ctx.outDir, renderSupervisord(instances, ctx), { force: false });
+
+  const sup = startSupervisord(dir, ctx.outDir);
+  const log = sup.log;
+  // The release phase ran, as its own program, and succeeded.
+  await waitFor('the release phase', () => (/exited: hello-release \(exit status 0; expected\)/.test(log()) ? true : undefined), 30_000, log);
+  assert.match(readFileSync(join(dir, releaseLogName(dir)), 'utf8'), /release: preparing config ok/);
 
   // The web instances answer on their own ports, with the config's GREETING and their PS.
   for (const spec of instances.filter((s) => s.type === 'web')) {
@@ -168,13 +212,59 @@ test('supervisord runs the exported app exactly as dozen start would', { skip, t
   }
 
   // SIGTERM to supervisord stops the whole group and leaves no process behind.
-  supervisord.kill('SIGTERM');
-  let timer: NodeJS.Timeout | undefined;
-  const bound = new Promise((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`supervisord did not exit:\n${log()}`)), 30_000);
-  });
-  await Promise.race([exited, bound]).finally(() => clearTimeout(timer));
+  await sup.stop();
   const left = markedProcesses(marker);
   for (const pid of left.keys()) process.kill(pid, 'SIGKILL');
   assert.deepEqual([...left.values()].map((p) => p.argv.join(' ')), [], 'processes left after supervisord exited');
+});
+
+/** An app whose programs record, when they start, whether the release had finished. */
+function orderedApp(releaseCommand: string): { instances: ProcessSpec[]; ctx: ExportContext; dir: string; out: string } {
+  const dir = tempDir('supervisord-release');
+  dirs.push(dir);
+  const out = join(dir, 'out');
+  const procfile = parseProcfile(
+    [
+      `release: ${releaseCommand}`,
+      'web: if [ -e "$OUT/release-done" ]; then echo after > "$OUT/$PS"; else echo before > "$OUT/$PS"; fi; exec sleep 1000',
+      'worker: if [ -e "$OUT/release-done" ]; then echo after > "$OUT/$PS"; else echo before > "$OUT/$PS"; fi; exec sleep 1000',
+      '',
+    ].join('\n'),
+    'Procfile',
+  );
+  const config = { OUT: out, DOZEN_TEST_MARKER: randomBytes(8).toString('hex') };
+  const { instances, releasePhase } = expandFormation({ entries: procfile.entries, formation: new Map([['web', 2], ['worker', 1]]), basePort: 5000, env: config, cwd: dir });
+  const names = exportNames('ordered', ['web', 'worker']);
+  const ctx: ExportContext = { ...names, root: dir, outDir: join(dir, 'conf.d'), timeoutSec: 5, user: undefined, image: undefined, releasePhase, config, basePort: 5000, listen: { host: undefined, port: 80 } };
+  return { instances, ctx, dir, out };
+}
+
+test('under supervisord, the programs start only once a slow release phase has succeeded', { skip, timeout: 90_000 }, async () => {
+  const { instances, ctx, dir, out } = orderedApp('mkdir -p "$OUT" && sleep 2 && : > "$OUT/release-done"');
+  writeExport(ctx.outDir, renderSupervisord(instances, ctx), { force: false });
+  const sup = startSupervisord(dir, ctx.outDir);
+  try {
+    const names = instances.map((s) => s.name);
+    await waitFor('every program to record its start', () => (names.every((n) => existsSync(join(out, n))) ? true : undefined), 30_000, sup.log);
+    for (const name of names) assert.equal(readFileSync(join(out, name), 'utf8'), 'after\n', `${name} started before the release finished`);
+    assert.match(sup.log(), /exited: ordered-release \(exit status 0; expected\)/);
+  } finally {
+    await sup.stop();
+  }
+  assert.deepEqual([...markedProcesses(ctx.config.DOZEN_TEST_MARKER ?? '').keys()], []);
+});
+
+test('under supervisord, a failing release phase keeps the programs from running their commands', { skip, timeout: 90_000 }, async () => {
+  const { instances, ctx, dir, out } = orderedApp('mkdir -p "$OUT" && exit 3');
+  writeExport(ctx.outDir, renderSupervisord(instances, ctx), { force: false });
+  const sup = startSupervisord(dir, ctx.outDir);
+  try {
+    await waitFor('the release to fail', () => (/exited: ordered-release \(exit status 3; not expected\)/.test(sup.log()) ? true : undefined), 30_000, sup.log);
+    // supervisord retries each program (startretries) and then gives up on it.
+    const names = instances.map((s) => s.name.replace('.', '-'));
+    await waitFor('every program to give up', () => (names.every((n) => new RegExp(`gave up: ordered-${n} entered FATAL`).test(sup.log())) ? true : undefined), 60_000, sup.log);
+    assert.deepEqual(readdirSync(out), [], 'a program ran its command');
+  } finally {
+    await sup.stop();
+  }
 });

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, type Option } from 'commander';
 import { DozenError, ExitCode } from '../errors.js';
 import { commandsFor } from './commands/index.js';
-import { takeExitStatus, takeSignalToRaise } from './exit-status.js';
+import { outlivesStdout, takeExitStatus, takeSignalToRaise } from './exit-status.js';
 import { readEnvValuesStrictly } from './options.js';
 import { version } from './version.js';
 
@@ -99,11 +99,15 @@ function isEntryPoint(): boolean {
 
 const invokedDirectly = isEntryPoint();
 if (invokedDirectly) {
-  // `dozen env | head -1`: the reader went away; stop quietly like any Unix filter.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
-    throw err;
-  });
+  // `dozen env | head -1`: the reader went away; stop quietly like any Unix filter. `dozen start`
+  // goes on (its printer drops what it can no longer write): it stops as the signal that came
+  // asks, stores every line and cleans up.
+  const onOutputGone = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (!outlivesStdout()) process.exit(ExitCode.ok);
+  };
+  process.stdout.on('error', onOutputGone);
+  process.stderr.on('error', onOutputGone);
   main(process.argv).then(
     (code) => {
       process.exitCode = code;

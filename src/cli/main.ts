@@ -5,7 +5,7 @@ import './launcher-env.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, type Option } from 'commander';
-import { DozenError, ExitCode } from '../errors.js';
+import { DozenError, ExitCode, storageError } from '../errors.js';
 import { commandsFor } from './commands/index.js';
 import { outlivesStdout, takeExitStatus, takeSignalToRaise } from './exit-status.js';
 import { readEnvValuesStrictly } from './options.js';
@@ -76,6 +76,8 @@ export function reportError(err: unknown): number {
     // Commander already printed the help, the version or the one-line usage error.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
+  const storage = storageError(err);
+  if (storage) return reportError(storage);
   if (err instanceof DozenError) {
     process.stderr.write(`dozen: ${err.oneLine()}\n`);
     if (process.env.DOZEN_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);

@@ -8,6 +8,7 @@ import { DozenError, ExitCode } from '../errors.js';
 import { ControlClient } from './client.js';
 import { ControlEndpoint, ControlFailure, type Dispatcher } from './control-endpoint.js';
 import { gitignoreHint } from './gitignore-hint.js';
+import { refuseLink } from '../platform/private-files.js';
 import type { ServerInfo } from './protocol.js';
 import { controlSocketPath } from './socket-path.js';
 import { FEATURES, PROTOCOL_VERSION } from './wire.js';
@@ -175,6 +176,7 @@ async function removeStaleSocket(socketPath: string): Promise<boolean> {
     throw err;
   }
   if (!isSocket) {
+    refuseLink(socketPath);
     throw new DozenError('control', `${socketPath} exists and is not a socket`, { hint: 'Move it away and start again.' });
   }
   const state = await probe(socketPath);

@@ -10,7 +10,7 @@ import { joinScaleArgs } from '../../control/scaler.js';
 import { attachControlServer } from '../../control/server.js';
 import { controlSocketPath } from '../../control/socket-path.js';
 import { DozenError, ExitCode } from '../../errors.js';
-import { ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
+import { checkStateDir, ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
 import type { Attachment } from '../attachment.js';
 import { appModel } from '../../app/app-model.js';
 import { addAppOptions, flag, type AppCliOptions } from '../options.js';
@@ -121,6 +121,7 @@ export function controlRoot(opts: Pick<AppCliOptions, 'root' | 'procfile'>, cwd 
 /** Connects to the app's dozen, runs `fn`, hangs up; protocol failures become DozenErrors. */
 async function withControl(opts: AppCliOptions, fn: (client: ControlClient) => Promise<void>): Promise<void> {
   const root = controlRoot(opts);
+  checkStateDir(stateDirFor(root));
   const client = await connectToApp(root, controlSocketPath(stateDirFor(root)));
   try {
     await fn(client);

@@ -15,7 +15,7 @@ import { controlSocketPath } from '../../control/socket-path.js';
 import { LogReader } from '../../logs/store/log-reader.js';
 import { StoreMaintenance } from '../../logs/store/store-maintenance.js';
 import type { StoredLine } from '../../logs/store/stored-line.js';
-import { stateDirFor } from '../../platform/state-dir.js';
+import { checkStateDir, stateDirFor } from '../../platform/state-dir.js';
 import { flag } from '../options.js';
 import { controlRoot } from './control.js';
 
@@ -59,6 +59,7 @@ async function logs(opts: LogsOptions): Promise<void> {
   if (tail && query.untilUs !== undefined) throw new DozenError('usage', '--until cannot be combined with --tail');
   const root = controlRoot(opts);
   const stateDir = stateDirFor(root);
+  checkStateDir(stateDir);
   const format = opts.json ? formatJson : formatLogplex;
   const out = new LineWriter(process.stdout);
 

@@ -12,8 +12,9 @@
 //   stream | instance | the lines (complete, `\n`-terminated)
 // The generation (creation time in µs, plus a random part) tells one spool from the next: the
 // database's `meta` keeps the generation and the offset moved so far.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { openPrivate } from '../../platform/private-files.js';
 import type { Batch } from './batch.js';
 import type { LogSource } from './stored-line.js';
 
@@ -91,7 +92,7 @@ export class SpoolWriter {
   }
 
   private open(): void {
-    let fd = openSync(this.path, 'a+', 0o600);
+    let fd = openPrivate(this.path, 'append');
     let size = fstatSync(fd).size;
     if (size >= SPOOL_HEADER) {
       // Left by an earlier run: appended to if whole. A write cut short (a full disk) is cut off;
@@ -100,7 +101,7 @@ export class SpoolWriter {
       if (end === undefined) {
         closeSync(fd);
         renameSync(this.path, `${this.path}.damaged`);
-        fd = openSync(this.path, 'a+', 0o600);
+        fd = openPrivate(this.path, 'append');
         size = 0;
       } else if (end < size) {
         ftruncateSync(fd, end);
@@ -134,9 +135,9 @@ export function readSpool(
 ): { gen: number; records: SpoolRecord[]; end: number; size: number } | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openPrivate(path, 'read');
   } catch {
-    return undefined;
+    return undefined; // none, or not one to read (a link)
   }
   try {
     const size = fstatSync(fd).size;

@@ -4,7 +4,7 @@
 // private-files.ts): a `.dozen` link committed in a repository, or a folder another user made,
 // is refused with one line saying how to fix it, never chmodded or written through.
 import { chmodSync, lstatSync, mkdirSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { dirname, resolve } from 'node:path';
 import { storageError } from '../errors.js';
 import { untrustedFolder } from './private-files.js';
 
@@ -17,8 +17,12 @@ export function stateDirFor(root: string, env: NodeJS.ProcessEnv = process.env):
 export function ensureStateDir(root: string, env: NodeJS.ProcessEnv = process.env): string {
   const dir = stateDirFor(root, env);
   try {
-    // lstat first: mkdir -p accepts a link to a folder as the folder.
-    if (!lstatSync(dir, { throwIfNoEntry: false })) mkdirSync(dir, { recursive: true, mode: 0o700 });
+    // lstat first: mkdir -p accepts a link to a folder as the folder. The folder itself is made
+    // alone: on a read-only file system a recursive mkdir reports ENOENT, not EROFS.
+    if (!lstatSync(dir, { throwIfNoEntry: false })) {
+      mkdirSync(dirname(dir), { recursive: true, mode: 0o700 });
+      mkdirSync(dir, { mode: 0o700 });
+    }
     const stat = lstatSync(dir);
     const refused = untrustedFolder(dir, stat, 'state folder');
     if (refused) throw refused;

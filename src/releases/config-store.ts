@@ -4,6 +4,7 @@
 // ever holds one.
 import { join } from 'node:path';
 import { errnoText } from '../app/load-app.js';
+import { envValueProblem } from '../env/limits.js';
 import { isShellName } from '../env/shell-quote.js';
 import { DozenError } from '../errors.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
@@ -98,6 +99,8 @@ export function parseConfigAssignments(args: string[]): Record<string, string> {
       const shownKey = /^[^\s:/@?#&]{0,40}$/.test(key) ? `, got ${JSON.stringify(`${key}=`)}...` : '';
       throw new DozenError('usage', `${where}: expected KEY=VALUE with a KEY of ${KEY_RULE}${shownKey}`);
     }
+    const problem = envValueProblem(key, arg.slice(eq + 1));
+    if (problem !== undefined) throw new DozenError('usage', `${where}: ${problem}`);
     values.set(key, arg.slice(eq + 1));
   });
   return Object.fromEntries(values);

@@ -202,7 +202,8 @@ async function probe(socketPath: string): Promise<'live' | 'stale' | 'gone'> {
 
 /** Listens with umask 0177, so the socket is 0600 from its first instant; chmod for good measure. */
 async function listenPrivately(socketPath: string): Promise<Server> {
-  const server = createServer();
+  // Half-open: a client that ends its side after a request still gets the answer (control-endpoint.ts).
+  const server = createServer({ allowHalfOpen: true });
   const umask = process.umask(0o177);
   let listening: Promise<void>;
   try {

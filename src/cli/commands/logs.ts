@@ -17,6 +17,7 @@ import { StoreMaintenance } from '../../logs/store/store-maintenance.js';
 import type { StoredLine } from '../../logs/store/stored-line.js';
 import { checkStateDir, stateDirFor } from '../../platform/state-dir.js';
 import { flag } from '../options.js';
+import { printWarnings } from '../print.js';
 import { controlRoot } from './control.js';
 
 /** How often `--tail` looks for new rows without a running dozen: the store commits every ~250 ms anyway. */
@@ -65,7 +66,8 @@ async function logs(opts: LogsOptions): Promise<void> {
 
   const maintenance = new StoreMaintenance(stateDir);
   const open = () => {
-    maintenance.createStoreFromSpool();
+    const notice = maintenance.createStoreFromSpool();
+    if (notice !== undefined) printWarnings([notice]);
     return LogReader.open(stateDir);
   };
   let reader = open();

@@ -81,7 +81,13 @@ export class SpoolWriter {
     // One write: a SIGKILL leaves whole batches (a short write would only come with a full disk).
     const bytes = batch.bytes;
     let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd as number, bytes, off, bytes.length - off);
+    try {
+      while (off < bytes.length) off += writeSync(this.fd as number, bytes, off, bytes.length - off);
+    } catch (err) {
+      // A full disk took part of the batch: cut it off, so the next append starts on a record.
+      if (off > 0) ftruncateSync(this.fd as number, this.size);
+      throw err;
+    }
     this.size += bytes.length;
   }
 
@@ -110,12 +116,17 @@ export class SpoolWriter {
     }
     if (size < SPOOL_HEADER) {
       // New (or a header torn by a full disk): start a new generation.
-      ftruncateSync(fd, 0);
       const head = Buffer.alloc(SPOOL_HEADER);
       head.writeUInt32LE(MAGIC, 0);
       head.writeUInt32LE(VERSION, 4);
       head.writeDoubleLE(Date.now() * 1000 + Math.floor(Math.random() * 1000), 8);
-      writeSync(fd, head);
+      try {
+        ftruncateSync(fd, 0);
+        if (writeSync(fd, head) !== SPOOL_HEADER) throw Object.assign(new Error('short write of the spool header'), { code: 'ENOSPC' });
+      } catch (err) {
+        closeSync(fd); // the next append opens it again (a torn header is started over)
+        throw err;
+      }
       size = SPOOL_HEADER;
     }
     this.fd = fd;

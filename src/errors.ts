@@ -147,7 +147,8 @@ const STORAGE_CODES: ReadonlyArray<[RegExp, string]> = [
  */
 export function storageError(err: unknown): DozenError | undefined {
   if (err instanceof DozenError || typeof err !== 'object' || err === null) return undefined;
-  const { code, path } = err as { code?: unknown; path?: unknown };
+  const { code, address } = err as { code?: unknown; address?: unknown };
+  const path = (err as { path?: unknown }).path ?? address; // a socket's listen() names its address
   if (typeof code !== 'string') return undefined;
   const known = STORAGE_CODES.find(([pattern]) => pattern.test(code));
   if (!known) return undefined;

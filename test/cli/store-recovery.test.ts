@@ -40,19 +40,39 @@ test('a 0-byte logs.db (a full disk) is set aside and the spool is read', { time
 
 const isRoot = process.getuid?.() === 0;
 
-test('a full disk: one notice, then storing resumes once there is room, saying how many lines were not stored', { timeout: 90_000, skip: !isRoot && 'needs root to mount a small tmpfs' }, async () => {
-  const a = await app(`web: i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.02; done\n`);
+const TICKER = `web: i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.02; done\n`;
+
+/**
+ * Runs dozen start on TICKER with its state folder on a 1 MiB tmpfs, fills the tmpfs once `ready`
+ * says so, waits for `full` (the store's notice), frees the space; resolves with what follows.
+ */
+async function fillAndFree(opts: { ready?: (state: string) => Promise<void>; full: RegExp }) {
+  const a = await app(TICKER);
   const mnt = a.path('mnt');
   mkdirSync(mnt);
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mnt], { encoding: 'utf8' });
   assert.equal(mounted.status, 0, mounted.stderr);
+  const state = `${mnt}/state`;
+  const run = startCli(['start', '--no-timestamp', '--no-color', '-d', a.dir], { env: { DOZEN_STATE_DIR: state } });
+  const unmount = () => spawnSync('umount', ['-l', mnt]);
   try {
-    const state = `${mnt}/state`;
-    const run = startCli(['start', '--no-timestamp', '--no-color', '-d', a.dir], { env: { DOZEN_STATE_DIR: state } });
     await run.waitForOutput(/tick 5\b/);
+    await opts.ready?.(state);
     spawnSync('sh', ['-c', `cat /dev/zero > ${mnt}/filler`]); // fills the tmpfs
-    await run.waitForOutput(/log store: cannot write .*logs\.spool: no space left on the device; lines are not stored until there is room \(retrying\)/);
+    await run.waitForOutput(opts.full);
     rmSync(`${mnt}/filler`);
+  } catch (err) {
+    unmount();
+    throw err;
+  }
+  return { a, run, state, unmount };
+}
+
+test('a full disk: one notice, then storing resumes once there is room, saying how many lines were not stored', { timeout: 90_000, skip: !isRoot && 'needs root to mount a small tmpfs' }, async () => {
+  const { a, run, state, unmount } = await fillAndFree({
+    full: /log store: cannot write .*logs\.spool: no space left on the device; lines are not stored until there is room \(retrying\)/,
+  });
+  try {
     const [resumed] = await run.waitForOutput(/log store: storing again; (\d+) lines were not stored \(cannot write .*no space left on the device\)/, 45_000);
     const lost = Number(/(\d+) lines were not/.exec(resumed)?.[1]);
     assert.ok(lost > 0, resumed);
@@ -68,6 +88,27 @@ test('a full disk: one notice, then storing resumes once there is room, saying h
     assert.match(logs.stdout, /dozen\[dozen\]: log store: storing again/);
     assert.match(logs.stdout, new RegExp(`app\\[web\\.1\\]: ${later}$`, 'm'));
   } finally {
-    spawnSync('umount', ['-l', mnt]);
+    unmount();
+  }
+});
+
+test("a full disk under the writer thread (a follower makes every batch go to SQLite): SQLITE_FULL is retried the same way", { timeout: 90_000, skip: !isRoot && 'needs root to mount a small tmpfs' }, async () => {
+  let follower: ReturnType<typeof startCli> | undefined;
+  const { run, unmount } = await fillAndFree({
+    ready: async (state) => {
+      follower = startCli(['logs', '-f', '-n', '1'], { env: { DOZEN_STATE_DIR: state } });
+      await follower.waitForOutput(/app\[web\.1\]: tick \d+/);
+    },
+    full: /log store: cannot write .*logs\.db: no space left on the device; lines are not stored until there is room \(retrying\)/,
+  });
+  try {
+    await run.waitForOutput(/log store: storing again; \d+ lines were not stored \(cannot write .*logs\.db: no space left/, 45_000);
+    await follower?.waitForOutput(/dozen\[dozen\]: log store: storing again/);
+    run.signal('SIGTERM');
+    const result = await run.exited();
+    assert.equal(result.code, 143, result.stdout);
+    assert.doesNotMatch(result.stdout, /log store stopped/);
+  } finally {
+    unmount();
   }
 });

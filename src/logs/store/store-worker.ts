@@ -10,6 +10,7 @@ import { openStoreForWriting } from './store-db.js';
 import type { Retention } from './retention.js';
 import type { Batch } from './batch.js';
 import { StoreWriter } from './store-writer.js';
+import { isNoRoom, StoreStall } from './store-stall.js';
 import type { StoredLine } from './stored-line.js';
 
 export interface StoreWorkerData {
@@ -92,6 +93,7 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
       }
       if (worked) maintenance = setImmediate(maintain);
     } catch (err) {
+      if (isNoRoom(err)) return; // indexing and pruning wait for the next batch, and for room
       send({ type: 'failed', message: (err as Error).message });
     }
   };
@@ -102,10 +104,29 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   const pruneTimer = setInterval(schedule, PRUNE_EVERY_MS * 15);
   schedule();
 
+  // A full disk (SQLITE_FULL): the batch's transaction rolled back; its lines are counted and the
+  // next batches are tried after a backoff, until one commits (store-stall.ts).
+  const stall = new StoreStall();
+  const notice = (text: string | undefined) => text !== undefined && send({ type: 'notice', text });
   port.on('message', (msg: ToWorker) => {
     try {
       if (msg.type === 'batch') {
-        const committed = writer.write(msg.batch, msg.keepLines);
+        if (!stall.shouldTry(Date.now())) {
+          stall.skip(msg.batch);
+          send({ type: 'committed', lastId: writer.nextLine() - 1, lines: 0 });
+          return;
+        }
+        let committed: ReturnType<StoreWriter['write']>;
+        try {
+          committed = writer.write(msg.batch, msg.keepLines);
+        } catch (err) {
+          if (!isNoRoom(err)) throw err;
+          stall.skip(msg.batch);
+          notice(stall.failed(Date.now(), `cannot write ${data.dbPath}: no space left on the device`));
+          send({ type: 'committed', lastId: writer.nextLine() - 1, lines: 0 });
+          return;
+        }
+        notice(stall.succeeded());
         lastBatchAt = Date.now();
         lastBatchLines = committed.lines;
         send({ type: 'committed', ...committed });

@@ -113,3 +113,15 @@ test('a full state folder: config set says so in one line and exits 74', MOUNT, 
     assertRefused(result, 74, /no space left on the device \(ENOSPC\)/);
   });
 });
+
+test('an environment larger than the system takes (inherited plus the files) is a process that could not start, not a crash', T, async () => {
+  // 1.2 MiB inherited, 900 KiB from .env (each value under every cap): the child's would pass ARG_MAX (2 MiB here).
+  const inherited = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`INHERITED_${i}`, 'i'.repeat(100_000)]));
+  const a = await app({ '.env': `${Array.from({ length: 9 }, (_, i) => `FILE_${i}=${'f'.repeat(100_000)}`).join('\n')}\n` });
+  const result = await runCli(['start', '--no-timestamp', '-d', a.dir], { env: inherited });
+  // 1: a command that could not be started for a reason other than 126/127 (docs/exit-codes.md).
+  assert.equal(result.code, 1, result.stdout + result.stderr);
+  assert.match(result.stdout, /web\.1 could not be started: spawn E2BIG/);
+  assert.doesNotMatch(result.stdout + result.stderr, /\n\s+at |internal error|Node\.js v/);
+  assert.equal(existsSync(a.path('.dozen/control.sock')), false);
+});

@@ -3,7 +3,7 @@
 
 import type { Diagnostic } from '../errors.js';
 import { expandValue, type ExpandMode } from './expand.js';
-import { envValueProblem, MAX_VALUE_BYTES, totalProblem } from './limits.js';
+import { clip, envValueProblem, MAX_VALUE_BYTES, totalProblem } from './limits.js';
 import { parseDotenv, type DotenvEntry } from './parse-dotenv.js';
 import { resolvePrecedence, type Definition } from './precedence.js';
 import type { EnvOptions, EnvVar, LoadedEnv } from './types.js';
@@ -46,12 +46,12 @@ export function loadEnv(
       const bytes = typeof value === 'string' && entry.kind === 'assign' ? Buffer.byteLength(value) : 0;
       const problem =
         typeof value === 'object'
-          ? `${entry.key}: ${value.message}`
+          ? `${clip(entry.key)}: ${value.message}`
           : bytes > 0
             ? (envValueProblem(entry.key, value) ?? totalProblem(entry.key, totalBytes + bytes))
             : undefined;
       if (typeof value === 'object' || problem !== undefined) {
-        diagnostics.push({ severity: opts.lenient ? 'warning' : 'error', file: file.path, line: entry.line, message: problem ?? entry.key });
+        diagnostics.push({ severity: opts.lenient ? 'warning' : 'error', file: file.path, line: entry.line, message: problem ?? clip(entry.key) });
         continue;
       }
       totalBytes += bytes;

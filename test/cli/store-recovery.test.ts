@@ -46,8 +46,8 @@ const TICKER = `web: i=0; while :; do i=$((i+1)); echo "tick $i"; sleep 0.02; do
  * Runs dozen start on TICKER with its state folder on a 1 MiB tmpfs, fills the tmpfs once `ready`
  * says so, waits for `full` (the store's notice), frees the space; resolves with what follows.
  */
-async function fillAndFree(opts: { ready?: (state: string) => Promise<void>; full: RegExp }) {
-  const a = await app(TICKER);
+async function fillAndFree(opts: { ready?: (state: string) => Promise<void>; full: RegExp; procfile?: string }) {
+  const a = await app(opts.procfile ?? TICKER);
   const mnt = a.path('mnt');
   mkdirSync(mnt);
   const mounted = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0700', 'tmpfs', mnt], { encoding: 'utf8' });
@@ -95,6 +95,8 @@ test('a full disk: one notice, then storing resumes once there is room, saying h
 test("a full disk under the writer thread (a follower makes every batch go to SQLite): SQLITE_FULL is retried the same way", { timeout: 90_000, skip: !isRoot && 'needs root to mount a small tmpfs' }, async () => {
   let follower: ReturnType<typeof startCli> | undefined;
   const { run, unmount } = await fillAndFree({
+    // Lines of 2 KiB: SQLite's write-ahead log must grow (a reused one would take small batches on a full disk).
+    procfile: `web: pad=$(printf '%02048d' 0); i=0; while :; do i=$((i+1)); echo "tick $i $pad"; sleep 0.02; done\n`,
     ready: async (state) => {
       follower = startCli(['logs', '-f', '-n', '1'], { env: { DOZEN_STATE_DIR: state } });
       await follower.waitForOutput(/app\[web\.1\]: tick \d+/);

@@ -62,17 +62,33 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   let lastPrune = 0;
   let lastBatchAt = 0;
   let lastBatchLines = 0;
-  try {
-    // The lines spooled while no writer ran come first: they keep the line numbers `dozen logs`
-    // gave them. Once wholly moved, the file goes; the next spool is a new generation.
+  // A full disk (SQLITE_FULL): a batch's transaction rolls back; its lines are counted and the
+  // next batches are tried after a backoff, until one commits (store-stall.ts).
+  const stall = new StoreStall();
+  const notice = (text: string | undefined) => text !== undefined && send({ type: 'notice', text });
+  const noRoom = () => `cannot write ${data.dbPath}: no space left on the device`;
+  // The lines spooled while no writer ran come first: they keep the line numbers `dozen logs`
+  // gave them. Once wholly moved, the file goes; the next spool is a new generation. On a full
+  // disk, moving them waits for room too, and is done before the next batch that commits.
+  let spoolPending = true;
+  const moveSpool = () => {
     const moved = writer.ingestSpool(data.spoolPath);
     if (moved.complete) unlinkSync(data.spoolPath);
+    spoolPending = false;
+    return moved;
+  };
+  try {
+    const moved = moveSpool();
     lastBatchAt = Date.now();
     lastBatchLines = moved.lines;
     send({ type: 'moved', lastId: moved.lastId, lines: moved.lines });
   } catch (err) {
-    send({ type: 'failed', message: `cannot move ${data.spoolPath} into the store: ${(err as Error).message}` });
-    return;
+    if (!isNoRoom(err)) {
+      send({ type: 'failed', message: `cannot move ${data.spoolPath} into the store: ${(err as Error).message}` });
+      return;
+    }
+    notice(stall.failed(Date.now(), noRoom()));
+    send({ type: 'moved', lastId: writer.nextLine() - 1, lines: 0 });
   }
 
   let maintenance: NodeJS.Immediate | undefined;
@@ -104,10 +120,6 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   const pruneTimer = setInterval(schedule, PRUNE_EVERY_MS * 15);
   schedule();
 
-  // A full disk (SQLITE_FULL): the batch's transaction rolled back; its lines are counted and the
-  // next batches are tried after a backoff, until one commits (store-stall.ts).
-  const stall = new StoreStall();
-  const notice = (text: string | undefined) => text !== undefined && send({ type: 'notice', text });
   port.on('message', (msg: ToWorker) => {
     try {
       if (msg.type === 'batch') {
@@ -118,11 +130,12 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
         }
         let committed: ReturnType<StoreWriter['write']>;
         try {
+          if (spoolPending) moveSpool();
           committed = writer.write(msg.batch, msg.keepLines);
         } catch (err) {
           if (!isNoRoom(err)) throw err;
           stall.skip(msg.batch);
-          notice(stall.failed(Date.now(), `cannot write ${data.dbPath}: no space left on the device`));
+          notice(stall.failed(Date.now(), noRoom()));
           send({ type: 'committed', lastId: writer.nextLine() - 1, lines: 0 });
           return;
         }

@@ -17,7 +17,7 @@ const nodeGlobals = {
 };
 
 export default defineConfig(
-  { ignores: ['dist/', 'node_modules/', 'examples/'] },
+  { ignores: ['dist/', 'node_modules/', 'examples/', 'test/fixtures/doctor/'] },
   { linterOptions: { reportUnusedDisableDirectives: 'error' } },
   js.configs.recommended,
   tseslint.configs.recommended,

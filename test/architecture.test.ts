@@ -21,6 +21,8 @@ const RANKS: Record<string, number> = {
   formation: 0,
   platform: 1,
   app: 2,
+  // The shell hook: env files loaded into a shell once approved (on the env parser, beside the app model).
+  autoenv: 2,
   supervisor: 3,
   logs: 4,
   export: 4,
@@ -32,6 +34,8 @@ const RANKS: Record<string, number> = {
   router: 6,
   // The twelve-factor doctor: reads the app, runs it under a supervisor of its own.
   doctor: 6,
+  // The web dashboard: an HTTP transport over the control API (and the releases the CLI hands it).
+  dashboard: 6,
   cli: 7,
 };
 

@@ -1,7 +1,7 @@
 // What `dozen start` plugs into a supervisor before it runs: the printer, the log store, the
 // control server. Each attaches itself and returns how to detach (flush, close) once the run ends.
 import type { LoadedApp } from '../app/load-app.js';
-import type { FormationModel, LogFeed, RoutedView } from '../control/api.js';
+import type { ControlApi, FormationModel, LogFeed, RoutedView } from '../control/api.js';
 import type { Plan } from '../app/plan.js';
 import type { TimestampFormat } from '../logs/timestamp.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -22,10 +22,14 @@ export interface StartContext {
   /** With --release: the running release's model, and how to load another's (for a switch). */
   model?: FormationModel;
   releaseModel?: (version: number) => FormationModel;
+  /** A working tree's: loads the app again as at start (the Procfile and env files as they are now). */
+  reload?: () => LoadedApp;
   /** Set by the log store's attachment once the store is open: what the control API's `logs` reads. */
   logs?: LogFeed | undefined;
   /** Set by the router's attachment once it listens: what `dozen ps` shows of it, what restarts surge. */
   router?: RoutedView | undefined;
+  /** Set by the control attachment: the API its socket serves, for clients in this process (the dashboard). */
+  control?: ControlApi | undefined;
   /** Sources of output beside the formation's instances (`router`): the printer lines them up too. */
   sources?: string[];
 }

@@ -12,7 +12,8 @@ export function flag(flags: string, description: string, defaultValue?: string |
   const long = flags.split(/[ ,|]+/).find((f) => f.startsWith('--'));
   const option = new Option(flags, description);
   if (long) option.env(envNameFor(long));
-  if (defaultValue !== undefined) option.default(defaultValue);
+  // A number is shown as one (`(default: 5)`), not as the string commander holds (`"5"`).
+  if (defaultValue !== undefined) option.default(defaultValue, typeof defaultValue === 'string' && /^\d+(\.\d+)?$/.test(defaultValue) ? defaultValue : undefined);
   return option;
 }
 
@@ -57,6 +58,14 @@ export function readEnvValuesStrictly(cmd: Command, env: NodeJS.ProcessEnv = pro
   for (const sub of cmd.commands) readEnvValuesStrictly(sub, env);
 }
 
+/** `5`, `2.5s`, `500ms`, `2m` -> milliseconds; a usage error naming the flag otherwise. */
+export function parseSeconds(name: string, text: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
+  if (!m) throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}" (units: 500ms, 5s, 2m)`);
+  const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
+  return Math.round(Number(m[1]) * scale);
+}
+
 /** Where the app is and how its config is read: used by every command that loads an app. */
 export function addAppOptions(cmd: Command): Command {
   return cmd
@@ -69,6 +78,19 @@ export function addAppOptions(cmd: Command): Command {
     .addOption(flag('--no-expand', 'do not expand $VAR references in env files'))
     .addOption(flag('--env-lenient', 'warn about and skip bad env lines instead of failing', false))
     .addOption(flag('--strict', 'treat Procfile warnings as errors and apply Heroku\'s name rules', false));
+}
+
+/** The app options that read env files: accepted everywhere, but meaningless to a command that reads none. */
+const ENV_FILE_OPTIONS = ['--env', '--override', '--no-expand', '--env-lenient', '--strict'];
+
+/**
+ * The app options for commands that only find the app (the control commands): -f and -d in the
+ * help; the env-file options are still accepted (scripts pass them alike) but not listed.
+ */
+export function addAppLocationOptions(cmd: Command): Command {
+  addAppOptions(cmd);
+  for (const option of cmd.options) if (option.long !== undefined && ENV_FILE_OPTIONS.includes(option.long)) option.hideHelp();
+  return cmd;
 }
 
 /** Which instances run and on which ports. */

@@ -8,13 +8,13 @@ import { configStore } from '../releases/config-store.js';
 import { openGitSource, resolveCommit, type GitSource } from '../releases/git-source.js';
 import { makeRelease, underDeployLock, type ReleaseOutcome } from '../releases/make-release.js';
 import { findSucceededRelease, readReleases, type Release } from '../releases/release-store.js';
-import { releaseContext } from './release-context.js';
+import { releaseContext, type ReleaseOutput } from './release-context.js';
 
 /** Builds kept beyond those of the current release: older ones are pruned (see docs/releases.md). */
 export const KEPT_BUILDS = 5;
 
-function context(stateDir: string) {
-  return releaseContext(stateDir, (id) => readBuild(stateDir, id));
+function context(stateDir: string, io?: ReleaseOutput) {
+  return releaseContext(stateDir, (id) => readBuild(stateDir, id), io);
 }
 
 /**
@@ -52,8 +52,11 @@ export async function releaseBuildLocked(stateDir: string, build: BuildRecord): 
   return outcome;
 }
 
-/** `dozen rollback [vN]`: a new release with vN's build and config (default: the one before the current). */
-export async function rollback(root: string, target: string | undefined): Promise<ReleaseOutcome> {
+/**
+ * `dozen rollback [vN]`: a new release with vN's build and config (default: the one before the
+ * current). `io`: where its lines go (default: the terminal).
+ */
+export async function rollback(root: string, target: string | undefined, io?: ReleaseOutput): Promise<ReleaseOutcome> {
   const stateDir = ensureStateDir(root);
   return underDeployLock(stateDir, async () => {
     const log = readReleases(stateDir);
@@ -62,7 +65,7 @@ export async function rollback(root: string, target: string | undefined): Promis
     if (!build || build.status !== 'succeeded' || build.path === '') {
       throw new DozenError('release', `cannot roll back to v${to.version}: its build ${to.build} is no longer kept (old builds are pruned)`);
     }
-    const outcome = await makeRelease(context(stateDir), { build: to.build, commit: to.commit, config: to.config, description: `Rollback to v${to.version}` });
+    const outcome = await makeRelease(context(stateDir, io), { build: to.build, commit: to.commit, config: to.config, description: `Rollback to v${to.version}` });
     // As on Heroku, a rollback brings the config back too: the next config change starts from it.
     replaceConfig(stateDir, to.config);
     return outcome;

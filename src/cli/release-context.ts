@@ -5,14 +5,25 @@ import { controlSocketPath } from '../control/socket-path.js';
 import type { BuildLocation } from '../releases/release-app.js';
 import type { ReleaseContext } from '../releases/make-release.js';
 
+/** Where a release command's lines go: the terminal, or (the dashboard) one function. */
+export interface ReleaseOutput {
+  say(line: string): void;
+  output(line: string, stream: 'stdout' | 'stderr'): void;
+}
+
+export const TERMINAL_OUTPUT: ReleaseOutput = {
+  say: (line) => process.stdout.write(`${line}\n`),
+  output: (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
+};
+
 /** The context for `stateDir`; `locate` finds a build by id. */
-export function releaseContext(stateDir: string, locate: (id: string) => BuildLocation | undefined): ReleaseContext {
+export function releaseContext(stateDir: string, locate: (id: string) => BuildLocation | undefined, io: ReleaseOutput = TERMINAL_OUTPUT): ReleaseContext {
   return {
     stateDir,
     inherited: process.env,
     locate,
-    say: (line) => process.stdout.write(`${line}\n`),
-    output: (line, stream) => (stream === 'stderr' ? process.stderr : process.stdout).write(`${line}\n`),
+    say: (line) => io.say(line),
+    output: (line, stream) => io.output(line, stream),
     switchRunning: (version) => switchRunning(stateDir, version),
   };
 }

@@ -11,6 +11,7 @@ import { ControlFailure } from './control-failure.js';
 import { matchInstances } from './match-instances.js';
 import type { ActionResult, InstanceInfo, QuitResult, RouterInfo, ScaleResult, ServerInfo, StatusResult } from './protocol.js';
 import { createScaler } from './scaler.js';
+import { watchSettling } from './settle.js';
 
 export const DEFAULT_CPU_SAMPLE_MS = 250;
 
@@ -46,6 +47,13 @@ export interface ControlApiOptions {
   releaseModel?: (version: number) => FormationModel;
   /** The router in front of the formation, once it listens (`dozen start --router`). */
   router?: () => RoutedView | undefined;
+  /**
+   * A working tree's: re-reads the Procfile and env files as at start (throws DozenError when they
+   * no longer load), with what changed since the last read. Restarts then run the new model.
+   */
+  reload?: () => { model: FormationModel; changes: string[] };
+  /** How long a restarted instance with no port must stay up to count as up (default SETTLE_MS). */
+  settleMs?: number;
 }
 
 /** What the API knows of a router: its numbers, and the types it routes to (restarted by surge). */
@@ -129,6 +137,21 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
     return routed === undefined ? 'stop-first' : (current) => (routed.has(current.type) ? 'surge' : 'stop-first');
   };
 
+  /** A working tree re-read before a restart: the changes (also said in dozen's log); undefined without reload. */
+  const reload = (): string[] | undefined => {
+    if (!opts.reload) return undefined;
+    let next: { model: FormationModel; changes: string[] };
+    try {
+      next = opts.reload();
+    } catch (err) {
+      if (err instanceof DozenError) throw new ControlFailure('failed', `nothing restarted: the app no longer loads: ${err.oneLine()}`);
+      throw err;
+    }
+    model = next.model;
+    if (next.changes.length > 0) handle.say('info', `restart re-read the app: ${next.changes.join('; ')}`);
+    return next.changes;
+  };
+
   const rolloutTo = async (next: FormationModel, mode: RolloutRequest['mode']): Promise<RolloutResult> => {
     const specFor = next.specFor?.bind(next);
     if (!specFor) throw new DozenError('internal', 'rolloutTo: the model cannot give an instance its spec');
@@ -155,13 +178,41 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
       const router = opts.router?.();
       return router ? { ...result, router: router.info() } : result;
     },
-    restart: (patterns, mode) => {
+    restart: async (patterns, mode) => {
       const chosen = modeFor(mode);
       const surged = (name: string) => {
         const spec = handle.specs().find((s) => s.name === name);
         return chosen === 'surge' || (typeof chosen === 'function' && spec !== undefined && chosen(spec) === 'surge');
       };
-      return act(handle, patterns, (names) => (chosen === 'stop-first' ? handle.restart(names) : handle.rollout({ names, mode: chosen })), surged);
+      const reloaded = reload();
+      // With a model to restart from (a working tree's, re-read): each instance gets its spec there.
+      const current = reloaded ? model : undefined;
+      const types = current?.types?.();
+      const specFor = current?.specFor?.bind(current);
+      const spec = types && specFor ? (s: ProcessSpec) => (types.includes(s.type) ? specFor(s.type, s.index) : s) : undefined;
+      // Answered once each replacement is known to stay up, or known to have exited.
+      const watch = watchSettling(handle, opts.settleMs);
+      try {
+        const result = withReloaded(
+          await act(handle, patterns, (names) =>
+            // Everything: types the Procfile gained start, the ones it lost stop (as a release switch).
+            current && patterns.length === 0
+              ? rolloutTo(current, chosen)
+              : chosen === 'stop-first' && !spec
+                ? handle.restart(names)
+                : handle.rollout({ names, mode: chosen, ...(spec ? { spec } : {}) }),
+          surged),
+          reloaded,
+        );
+        if (result.failure) return result;
+        const exited = await watch.settled(result.instances);
+        if (!exited) return result;
+        const now = new Map(handle.status().filter((s) => s.role === 'member').map((s) => [s.name, s]));
+        const instances = result.instances.map((i) => ({ ...i, pid: now.get(i.name)?.pid ?? null, state: now.get(i.name)?.state ?? 'removed' }));
+        return { ...result, instances, failure: { ...exited, exited: true } };
+      } finally {
+        watch.stop();
+      }
     },
     stop: (patterns) => act(handle, patterns, (names) => handle.stop(names)),
     async scale(formation) {
@@ -214,8 +265,10 @@ async function status(handle: SupervisorHandle, info: ServerInfo, cpuSampleMs: n
   const uptime = (s: InstanceStatus) => (s.pid !== undefined && s.startedAt !== undefined ? Math.max(0, now - s.startedAt) : undefined);
   // Loaded on the first `ps`: the /proc table reader is not needed to run the formation.
   const { sampleTrees } = await import('./tree-stats.js');
+  // Daemons that left an instance's group still count in it (found by its environment cookie).
+  const escaped = handle.escapedProcesses();
   const stats = await sampleTrees(
-    rows.filter((s) => s.pid !== undefined).map((s) => ({ pid: s.pid as number, uptimeMs: uptime(s) })),
+    rows.filter((s) => s.pid !== undefined).map((s) => ({ pid: s.pid as number, uptimeMs: uptime(s), escaped: escaped.get(s.pid as number) ?? [] })),
     cpuSampleMs,
   );
   const instances = rows.map((s): InstanceInfo => {
@@ -241,6 +294,10 @@ async function status(handle: SupervisorHandle, info: ServerInfo, cpuSampleMs: n
     };
   });
   return { server: info, instances };
+}
+
+function withReloaded(result: ActionResult, changes: string[] | undefined): ActionResult {
+  return changes === undefined ? result : { ...result, reloaded: changes };
 }
 
 /** restart / stop: resolve the patterns, act, report each instance's pid before and after. */

@@ -167,8 +167,13 @@ export type StatusResult = z.infer<typeof StatusResult>;
  */
 export const ActionResult = z.object({
   instances: z.array(z.object({ name: z.string(), pidBefore: z.number().int().nullable(), pid: z.number().int().nullable(), state: z.string() })),
-  /** `surged`: the replacement was started beside the old instance, which keeps serving. */
-  failure: z.object({ instance: z.string(), reason: z.string(), surged: z.boolean().optional() }).nullable().optional(),
+  /**
+   * `surged`: the replacement was started beside the old instance, which keeps serving. `exited`:
+   * every instance was restarted, and this one's new process exited before it settled.
+   */
+  failure: z.object({ instance: z.string(), reason: z.string(), surged: z.boolean().optional(), exited: z.boolean().optional() }).nullable().optional(),
+  /** restart in a working tree: what re-reading the Procfile and env files found changed (names only). */
+  reloaded: z.array(z.string()).optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 

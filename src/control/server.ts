@@ -32,6 +32,8 @@ export interface ControlServerOptions {
   releaseModel?: (version: number) => FormationModel;
   /** The router in front of the formation, once it listens. */
   router?: () => RoutedView | undefined;
+  /** A working tree's re-read of the app, for restarts (see ControlApiOptions). */
+  reload?: () => { model: FormationModel; changes: string[] };
   /** The claim to serve on (default: the one this process made for `stateDir`). */
   claim?: ControlSocketClaim;
 }
@@ -54,8 +56,8 @@ export function attachControlServer(handle: SupervisorHandle, opts: ControlServe
     if (event.type === 'spawned' && event.instance !== RELEASE_TYPE && info.phase === 'starting') info.phase = 'running';
     if (event.type === 'formation-stopping') info.phase = 'stopping';
   });
-  const { model, logs, releaseModel, router } = opts;
-  const api = createControlApi({ handle, info, ...(model ? { model } : {}), ...(logs ? { logs } : {}), ...(releaseModel ? { releaseModel } : {}), ...(router ? { router } : {}) });
+  const { model, logs, releaseModel, router, reload } = opts;
+  const api = createControlApi({ handle, info, ...(model ? { model } : {}), ...(logs ? { logs } : {}), ...(releaseModel ? { releaseModel } : {}), ...(router ? { router } : {}), ...(reload ? { reload } : {}) });
   claim.endpoint.setDispatcher(socketDispatcher(api));
   return {
     api,

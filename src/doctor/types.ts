@@ -83,6 +83,10 @@ export interface TypeObservation {
   exitedOnItsOwn?: { code: number | null; signal: string | null; afterMs: number };
   /** Processes of its tree that left its process group or session (setsid, double fork). */
   escaped: Array<{ pid: number; command: string }>;
+  /** When the started process exited on its own: the processes of its tree still running then. */
+  leftBehind?: Array<{ pid: number; command: string }>;
+  /** Its last lines of output (stdout and stderr, at most a few), for the evidence of a failed start. */
+  lastOutput?: string[];
   /** Files its tree opened for writing (absolute paths), and PID files it wrote. */
   wroteFiles: string[];
   pidFiles: string[];
@@ -104,8 +108,14 @@ export interface RunObservations {
   releasePhase?: { code: number | null; afterMs: number };
   /** Files created or changed under the app root during the run (relative; state folder, .git, bytecode caches left out). */
   changedFiles: string[];
+  /** Of changedFiles, those that did not exist before the run and still exist after it. */
+  createdFiles?: string[];
   /** `dozen run` of a one-off command saw the same config as the processes. */
   runSameConfig?: boolean;
+  /** The config keys whose values differed between `dozen run` and the processes (never the values). */
+  runConfigDiffering?: string[];
+  /** Why `dozen run` could not be compared (it failed to run, exited non-zero...). */
+  runConfigProblem?: string;
 }
 
 /** A check: a pure function of its input, returning its findings (none: nothing to say). */

@@ -18,3 +18,12 @@ export function shellExport(key: string, value: string): string {
 export function isShellName(key: string): boolean {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key);
 }
+
+/**
+ * Quotes a value for fish so that `source`/`eval` yields exactly the same bytes: single quotes,
+ * inside which fish gives meaning to `\'` and `\\` only (POSIX quoting is wrong there: fish reads
+ * `'\''` differently). Newlines and unicode pass through.
+ */
+export function fishQuote(value: string): string {
+  return `'${value.replace(/[\\']/g, '\\$&')}'`;
+}

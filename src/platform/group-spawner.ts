@@ -37,7 +37,9 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
     new LineSplitter({
       ...(opts.idleMs === undefined ? {} : { idleMs: opts.idleMs }),
       ...(opts.maxLineBytes === undefined ? {} : { maxLineBytes: opts.maxLineBytes }),
-      onChunk: (data, partial) => req.onOutput(stream, data, partial),
+      onChunk: (data, partial) => {
+        if (!released) req.onOutput(stream, data, partial);
+      },
     });
   const out = splitter('stdout');
   const err = splitter('stderr');
@@ -45,6 +47,7 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
   let openPipes = 2;
   let exit: ExitOutcome | undefined;
   let reported = false;
+  let released = false;
   let grace: NodeJS.Timeout | undefined;
   const report = () => {
     if (reported || exit === undefined) return;
@@ -60,7 +63,7 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
     stream.once('close', () => {
       lines.end();
       openPipes -= 1;
-      if (openPipes > 0) return;
+      if (openPipes > 0 || released) return;
       report();
       req.onOutputClosed();
     });
@@ -98,6 +101,12 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
       child.stdout.resume();
       child.stderr.resume();
     },
+    release: () => {
+      released = true;
+      if (grace) clearTimeout(grace);
+      child.stdout.destroy();
+      child.stderr.destroy();
+    },
   };
 }
 
@@ -107,7 +116,7 @@ function failedSpawn(req: SpawnRequest, e: NodeJS.ErrnoException): SpawnedChild 
     req.onExit(spawnError(e));
     req.onOutputClosed();
   });
-  return { pid: undefined, pause: () => undefined, resume: () => undefined };
+  return { pid: undefined, pause: () => undefined, resume: () => undefined, release: () => undefined };
 }
 
 function spawnError(e: NodeJS.ErrnoException): ExitOutcome {

@@ -40,47 +40,8 @@ export function isLiveState(state: string): boolean {
   return state !== 'Z' && state !== 'X' && state !== 'x';
 }
 
-/**
- * Answers "which of these groups still have a live member" cheaply, many times over:
- * - a group with no member at all, zombies included, fails kill(-pgid, 0) with ESRCH: no scan;
- * - otherwise one /proc scan serves every group asked about, and it skips the pids it already
- *   knows belong to other groups. That is safe because dozen's groups are sessions of their own
- *   (setsid) and setpgid cannot move a process across sessions: only new pids can join them.
- *   A known pid that leaves /proc is forgotten, so a recycled pid is read again.
- * Reading /proc/<pid>/stat costs tens of microseconds each; a machine runs hundreds of processes.
- */
-export class GroupScanner {
-  private readonly foreign = new Set<number>();
-
-  constructor(private readonly procRoot = '/proc') {}
-
-  liveGroups(pgids: Iterable<number>): Set<number> {
-    const present = new Set<number>();
-    for (const pgid of pgids) if (groupExists(pgid)) present.add(pgid);
-    const live = new Set<number>();
-    if (present.size === 0) return live;
-    const listed = new Set<number>();
-    for (const entry of readdirSync(this.procRoot)) {
-      const c = entry.charCodeAt(0);
-      if (c < 48 || c > 57) continue;
-      const pid = Number(entry);
-      listed.add(pid);
-      if (this.foreign.has(pid)) continue;
-      const stat = readStat(this.procRoot, entry);
-      if (!stat) continue;
-      if (present.has(stat.pgid)) {
-        if (isLiveState(stat.state)) live.add(stat.pgid);
-      } else {
-        this.foreign.add(pid);
-      }
-    }
-    for (const pid of this.foreign) if (!listed.has(pid)) this.foreign.delete(pid);
-    return live;
-  }
-}
-
 /** kill(-pgid, 0): does the group have any member at all (zombies count)? */
-function groupExists(pgid: number): boolean {
+export function groupExists(pgid: number): boolean {
   try {
     process.kill(-pgid, 0);
     return true;

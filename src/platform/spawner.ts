@@ -36,6 +36,11 @@ export interface SpawnedChild {
   /** Backpressure: stop / restart reading the child's pipes. */
   pause(): void;
   resume(): void;
+  /**
+   * Stop reading the pipes for good and close them (dozen is done; whatever still holds them is
+   * out of its reach). Nothing more is reported for this child.
+   */
+  release(): void;
 }
 
 export type Spawner = (req: SpawnRequest) => SpawnedChild;

@@ -7,6 +7,13 @@
 // and the watchdog SIGKILLs every group still registered, grandchildren included, then exits.
 // The watchdog ignores INT/TERM/HUP/QUIT and runs in its own session, so a Ctrl-C or a signal
 // meant for dozen does not take it down first. It costs one dash process (about 1 MB).
+//
+// Groups are not enough: a daemon leaves its group (setsid), and a spawn dozen was killed in
+// the middle of was never registered. So the watchdog also gets, as its argument before any
+// spawn, the token every cookie of this dozen begins with (platform/descendants.ts), and after
+// the groups it SIGKILLs every process whose environment holds DOZEN_INSTANCE=<token>.*, found by
+// one `grep` over /proc/*/environ, again until two scans 50 ms apart find none (a child caught
+// between fork and exec has its cookie once it execs; a dying parent may still have forked).
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
@@ -21,6 +28,19 @@ while read -r op; do
   esac
 done
 for g in $l; do kill -s KILL -- "-$g" 2>/dev/null; done
+[ -n "$1" ] || exit 0
+e=0 n=0
+while [ $e -lt 2 ] && [ $n -lt 100 ]; do
+  n=$((n + 1))
+  f=$(grep -lsz -- "^DOZEN_INSTANCE=$1\\." /proc/[0-9]*/environ)
+  if [ -z "$f" ]; then
+    e=$((e + 1))
+    [ $e -lt 2 ] && sleep 0.05
+  else
+    e=0
+    for p in $f; do p=\${p#/proc/}; kill -s KILL "\${p%/environ}" 2>/dev/null; done
+  fi
+done
 `;
 
 export interface Watchdog {
@@ -33,8 +53,10 @@ export interface Watchdog {
   close(): void;
 }
 
-export function startWatchdog(): Watchdog {
-  const child: ChildProcess = spawn('/bin/sh', ['-c', SCRIPT], {
+/** `token`: kill the carriers of its cookies too (see above); it must be a plain word (hex). */
+export function startWatchdog(token?: string): Watchdog {
+  if (token !== undefined && !/^[0-9a-z]+$/.test(token)) throw new RangeError(`watchdog: bad cookie token "${token}"`);
+  const child: ChildProcess = spawn('/bin/sh', ['-c', SCRIPT, 'dozen-watchdog', ...(token === undefined ? [] : [token])], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,
   });

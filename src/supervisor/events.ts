@@ -36,6 +36,11 @@ export type SupervisorEvent =
   /** `timeout`: it outlived the stop timeout; `forced`: a second Ctrl-C (or equivalent). */
   | { type: 'killing'; at: number; instance: string; reason?: 'timeout' | 'forced' }
   | { type: 'stopped'; at: number; instance: string }
+  /**
+   * A process of the instance's run left its process group (a daemon: `setsid` or `setpgid`).
+   * dozen still tracks it by its environment cookie and stops it with the instance.
+   */
+  | { type: 'daemonized'; at: number; instance: string; pid: number; how: 'setsid' | 'setpgid'; command: string }
   /** A human-readable line from dozen itself, shown and stored tagged `dozen`. */
   | { type: 'message'; at: number; level: 'info' | 'warn' | 'error'; text: string; instance?: string }
   | { type: 'formation-stopping'; at: number; reason: string; signal: NodeJS.Signals }

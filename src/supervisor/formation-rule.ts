@@ -28,11 +28,11 @@ export function afterFinalExit(
   /** First non-zero exit code among can-die exits so far, this one included. */
   firstFailureCode: number | undefined,
 ): FormationDecision {
-  // The exit itself was just reported ("worker.1 exited with code 3"): the reason stays short.
-  const what = `${exit.instance} ${exit.gaveUp ? 'failed too often' : 'exited'}`;
+  // The exit (or the giving up) was just reported ("worker.1 exited with code 3"): the reason
+  // says what it means for the formation, without saying it again.
   if (!canDie.has(exit.type)) {
-    return { action: 'stop', exitCode: exitCodeOf(exit.outcome), reason: what };
+    return { action: 'stop', exitCode: exitCodeOf(exit.outcome), reason: `${exit.instance} is not in --can-die` };
   }
   if (activeCount > 0) return { action: 'continue' };
-  return { action: 'finish', exitCode: firstFailureCode ?? 0, reason: `${what}; no process left running` };
+  return { action: 'finish', exitCode: firstFailureCode ?? 0, reason: 'no process left running' };
 }

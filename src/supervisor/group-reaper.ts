@@ -8,6 +8,17 @@ export interface GroupOps {
   signal(pgid: number, signal: NodeJS.Signals): void;
   /** Of these groups, those with a live (non-zombie) member. */
   liveGroups(pgids: Iterable<number>): Set<number>;
+  // Tracking beyond the group (platform/process-tracker.ts); fakes may leave these out.
+  /** The cookie a new run carries in its environment (as `DOZEN_INSTANCE`). */
+  newCookie?(): string;
+  /** A new run: its group counts as live while a process with its cookie is, and is signalled with them. */
+  track?(pgid: number, cookie: string): void;
+  untrack?(pgid: number): void;
+  /** Live processes of the run led by `pgid` outside its group (daemons). */
+  escaped?(pgid: number): number[];
+  /** What every cookie begins with: the watchdog kills its carriers too. */
+  readonly token?: string;
+  dispose?(): void;
 }
 
 interface Watched {

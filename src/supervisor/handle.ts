@@ -71,6 +71,11 @@ export interface SupervisorHandle {
   subscribe(listener: (event: SupervisorEvent) => void): () => void;
   /** A snapshot of every instance, in formation order. */
   status(): InstanceStatus[];
+  /**
+   * For each running instance's pid, the live processes of its run outside its process group:
+   * daemons that called setsid or setpgid, found by their environment cookie (one /proc scan).
+   */
+  escapedProcesses(): Map<number, number[]>;
   /** The specs currently in the formation (for scale and export). */
   specs(): ProcessSpec[];
   /**

@@ -50,6 +50,10 @@ export function messageFor(event: SupervisorEvent, ctx: MessageContext): Message
       }
       // A forced stop of everything is said once ("sending SIGKILL to all processes").
       return ctx.formationStopping ? undefined : { level: 'warn', text: `sending SIGKILL to ${event.instance}` };
+    case 'daemonized': {
+      const what = event.command === '' ? '' : ` (${event.command})`;
+      return { level: 'warn', text: `${event.instance}: pid ${event.pid}${what} left its process group (${event.how}); dozen will stop it with ${event.instance}` };
+    }
     case 'formation-stopping': // the driver words it: it knows whether anything runs
     case 'output':
     case 'stopped':

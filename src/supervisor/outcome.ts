@@ -28,7 +28,8 @@ export function describeOutcome(outcome: ExitOutcome): string {
     case 'signal':
       return `was terminated by ${outcome.signal}`;
     case 'killed':
-      return 'was killed with SIGKILL after the stop timeout';
+      // After the stop timeout (said in its own line) or a forced stop (a second Ctrl-C).
+      return 'was killed with SIGKILL';
     case 'spawn-error':
       return `could not be started: ${outcome.message}`;
   }

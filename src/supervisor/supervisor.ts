@@ -8,8 +8,8 @@ import type { ProcessSpec } from '../formation/types.js';
 import { realClock, type Clock } from '../platform/clock.js';
 import { describeAnswer, httpHealthProbe, type HealthAnswer, type HealthProbe } from '../platform/health-probe.js';
 import { probePort, type PortProbe } from '../platform/port-probe.js';
-import { GroupScanner } from '../platform/proc.js';
-import { signalGroup } from '../platform/signals.js';
+import { COOKIE_VARIABLE } from '../platform/descendants.js';
+import { ProcessTracker, type Escapee } from '../platform/process-tracker.js';
 import { startWatchdog, type Watchdog } from '../platform/watchdog.js';
 import type { ExitOutcome, SupervisorEvent } from './events.js';
 import { afterFinalExit } from './formation-rule.js';
@@ -40,7 +40,7 @@ export interface SupervisorOptions {
   bootTimeoutMs?: number;
   /** The environment under each spec's env (default process.env). */
   inheritedEnv?: NodeJS.ProcessEnv;
-  /** Give children FORCE_COLOR=1 unless set (dozen's stdout is a TTY). */
+  /** Give children FORCE_COLOR=1 unless set (dozen colours its own output). */
   forceColor?: boolean;
   spawner?: Spawner;
   clock?: Clock;
@@ -109,10 +109,6 @@ type FormationPhase = 'idle' | 'release-phase' | 'running' | 'stopping' | 'done'
  */
 const OUTPUT_GRACE_MS = 1_000;
 
-function realGroups(): GroupOps {
-  const scanner = new GroupScanner();
-  return { signal: (pgid, sig) => void signalGroup(pgid, sig), liveGroups: (pgids) => scanner.liveGroups(pgids) };
-}
 
 class FormationDriver implements Supervisor {
   /** The formation: each name's member slot. */
@@ -161,7 +157,7 @@ class FormationDriver implements Supervisor {
   constructor(private readonly opts: SupervisorOptions) {
     this.clock = opts.clock ?? realClock;
     this.spawner = opts.spawner ?? groupSpawner();
-    this.groups = opts.groups ?? realGroups();
+    this.groups = opts.groups ?? new ProcessTracker({ onEscape: (e) => this.escapedGroup(e) });
     this.probe = opts.probePort ?? probePort;
     this.health = opts.probeHealth ?? httpHealthProbe;
     this.ports = opts.ports ?? portAllocator();
@@ -182,7 +178,7 @@ class FormationDriver implements Supervisor {
     this.emitHeld();
     if (this.phase !== 'idle') return this.finished;
     // The watchdog comes first: no child may exist that it does not know about.
-    if (this.watchdog === undefined) this.watchdog = startWatchdog();
+    if (this.watchdog === undefined) this.watchdog = startWatchdog(this.groups.token);
     const releasePhase = this.opts.releasePhase;
     if (releasePhase) {
       this.phase = 'release-phase';
@@ -273,6 +269,11 @@ class FormationDriver implements Supervisor {
     this.phase = 'done';
     for (const slot of this.allSlots()) this.clearSlot(slot);
     this.reaper.dispose();
+    this.groups.dispose?.();
+    // Pipes still open past the grace are held by a process out of dozen's reach (it cleared
+    // its environment and left its group): stop reading them, so they do not keep dozen alive.
+    for (const child of this.outputs) child.release();
+    this.outputs.clear();
     this.watchdog?.close();
     this.emitHeld(); // stopped before run(): what was said is still shown
     this.emit({ type: 'formation-exited', at: this.clock.now(), exitCode: this.exitCode });
@@ -371,9 +372,12 @@ class FormationDriver implements Supervisor {
     }
     const { spec } = slot;
     slot.lastHealth = undefined;
+    const cookie = this.groups.newCookie?.();
+    const env = this.childEnv(spec);
+    if (cookie !== undefined) env[COOKIE_VARIABLE] = cookie;
     const child = this.spawner({
       spec,
-      env: this.childEnv(spec),
+      env,
       onOutput: (stream, data, partial) => {
         // The hot path: one event per read, straight to the listeners (output carries no message).
         this.deliver({ type: 'output', at: this.clock.now(), instance: spec.name, stream, data, partial });
@@ -394,6 +398,7 @@ class FormationDriver implements Supervisor {
     if (this.paused) child.pause();
     if (child.pid !== undefined) {
       this.outputs.add(child);
+      if (cookie !== undefined) this.groups.track?.(child.pid, cookie);
       this.watchdog?.register(child.pid);
       this.groupOwners.set(child.pid, slot);
       this.dispatch(slot, { type: 'spawned', pid: child.pid });
@@ -419,7 +424,8 @@ class FormationDriver implements Supervisor {
         this.say('info', 'release finished');
         this.startFormation();
       } else {
-        const reason = `release ${describeOutcome(outcome)}; not starting the processes`;
+        // "release exited with code 1" was just said.
+        const reason = 'the release phase failed: not starting the processes';
         this.stopFormation(reason, exitCodeOf(outcome));
       }
       return;
@@ -444,11 +450,19 @@ class FormationDriver implements Supervisor {
 
   private groupGone(pgid: number, stuck: boolean): void {
     this.watchdog?.unregister(pgid);
+    this.groups.untrack?.(pgid);
     if (stuck) this.say('error', `process group ${pgid} survived SIGKILL (uninterruptible?); no longer waiting for it`);
     const slot = this.groupOwners.get(pgid);
     this.groupOwners.delete(pgid);
     if (slot) this.dispatch(slot, { type: 'group-empty', pid: pgid });
     this.checkDone();
+  }
+
+  /** A process of a run left its group: said once; the run's stop and the reaper include it. */
+  private escapedGroup(e: Escapee): void {
+    const slot = this.groupOwners.get(e.pgid);
+    if (slot === undefined) return;
+    this.emit({ type: 'daemonized', at: this.clock.now(), instance: slot.spec.name, pid: e.pid, how: e.how, command: e.command });
   }
 
   // ---- events -----------------------------------------------------------------------------
@@ -492,6 +506,19 @@ class FormationDriver implements Supervisor {
 
   status(): InstanceStatus[] {
     return this.ordered(true).map((slot) => statusOf(slot));
+  }
+
+  escapedProcesses(): Map<number, number[]> {
+    const escaped = new Map<number, number[]>();
+    const escapedOf = this.groups.escaped?.bind(this.groups);
+    if (escapedOf === undefined) return escaped;
+    for (const slot of this.allSlots()) {
+      const p = slot.inst.phase;
+      if (!hasChild(p)) continue;
+      const pids = escapedOf(p.pid);
+      if (pids.length > 0) escaped.set(p.pid, pids);
+    }
+    return escaped;
   }
 
   specs(): ProcessSpec[] {

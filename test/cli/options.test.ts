@@ -78,7 +78,7 @@ describe('options', () => {
 });
 
 it('durations: seconds, or with a unit', async () => {
-  const { parseSeconds } = await import('../../src/cli/commands/start.js');
+  const { parseSeconds } = await import('../../src/cli/options.js');
   assert.deepEqual(['5', '2.5', '5s', '500ms', '2m', '0'].map((t) => parseSeconds('-t', t)), [5000, 2500, 5000, 500, 120_000, 0]);
   for (const bad of ['', 'soon', '-1', '5h', '1e3']) assert.throws(() => parseSeconds('-t', bad), /-t: expected a number of seconds, got/);
 });

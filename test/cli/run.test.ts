@@ -4,7 +4,7 @@ import { realpath } from 'node:fs/promises';
 import { after, describe, it } from 'node:test';
 import { looksLikeShell, runEnvironment, runTarget, SHELL } from '../../src/cli/commands/run.js';
 import type { LoadedApp } from '../../src/app/load-app.js';
-import { hasProgram, isAlive, killAllStarted, runCli, startCli, startCliInPty, tempApp, type Running } from './helpers.js';
+import { hasProgram, isAlive, killAllStarted, runCli, shellWord, startCli, startCliInPty, tempApp, type Running } from './helpers.js';
 
 const T = { timeout: 30_000 };
 after(killAllStarted);
@@ -147,6 +147,22 @@ describe('dozen run', () => {
       assert.equal(await port([]), '4200');
       assert.equal(await port([], { PORT: '4100' }), '4100');
       assert.equal(await port(['-p', '4000'], { PORT: '4100' }), '4000');
+    });
+
+    it('a Procfile type gets the port start gives its first instance', T, async (t) => {
+      const app = await tempApp({ Procfile: `web: ${shellWord(process.execPath)} -e ${shellWord(PRINT_ENV)} PORT\nworker: ${shellWord(process.execPath)} -e ${shellWord(PRINT_ENV)} PORT\n` });
+      t.after(app.cleanup);
+      const port = async (args: string[], env: Record<string, string> = {}): Promise<string | null> => {
+        const r = await runCli(['run', ...args], { cwd: app.dir, env });
+        assert.equal(r.code, 0, r.stderr);
+        return JSON.parse(r.stdout).PORT;
+      };
+      assert.equal(await port(['web']), '5000');
+      assert.equal(await port(['worker']), '5100');
+      assert.equal(await port(['-p', '4000', 'worker']), '4100');
+      assert.equal(await port(['web'], { PORT: '4100' }), '4100');
+      const check = await runCli(['check', '-p', '4000'], { cwd: app.dir });
+      assert.match(check.stdout, /worker\.1 +port 4100/);
     });
 
     it('a bad -p is a one-line usage error', T, async (t) => {

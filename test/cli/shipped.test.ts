@@ -81,6 +81,36 @@ test('start runs the formation, and logs reads its lines back from the store', T
   }
 });
 
+test('the bundle serves the dashboard: start --dashboard and dozen dashboard, the page and its assets embedded', T, async () => {
+  const app = await tempApp({ Procfile: 'web: sleep 1000\n' });
+  const env = { XDG_CACHE_HOME: cacheHome };
+  try {
+    const running = startProgram(launcher, ['start', '-d', app.dir, '-p', basePort(), '--no-color', '--dashboard'], { env });
+    await running.waitForOutput(/dozen dashboard: /);
+    const thin = startProgram(launcher, ['dashboard', '-d', app.dir], { env });
+    for (const server of [running, thin]) {
+      const [, address, token] = (await server.waitForOutput(/dozen dashboard: (http:\/\/127\.0\.0\.1:\d+\/)\?token=(\S+)/)) as unknown as [string, string, string];
+      // The first load trades the token for a cookie, and the page comes with it.
+      const first = await fetch(`${address}?token=${token}`, { redirect: 'manual' });
+      assert.equal(first.status, 303);
+      const cookie = (first.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+      const page = await fetch(address, { headers: { cookie } });
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /<script src="\/dashboard\.js"/);
+      const script = await fetch(`${address}dashboard.js`, { headers: { cookie } });
+      assert.match(await script.text(), /new EventSource\('\/api\/events'\)/);
+      assert.equal((await fetch(`${address}dashboard.css`, { headers: { cookie } })).status, 200);
+      assert.equal((await fetch(`${address}dashboard.js`)).status, 401);
+    }
+    thin.signal('SIGINT');
+    assert.equal((await thin.exited()).code, 0);
+    running.signal('SIGTERM');
+    await running.exited();
+  } finally {
+    await app.cleanup();
+  }
+});
+
 test('NODE_EXTRA_CA_CERTS reaches the processes, dozen run and dozen env unchanged; the launcher variable never does', T, async () => {
   const show = `echo "extra=\${NODE_EXTRA_CA_CERTS-unset} internal=\${${INTERNAL}-unset}"`;
   const app = await tempApp({ Procfile: `web: ${show}\n` });

@@ -42,7 +42,7 @@ test('release first, then the formation; the first exit stops it with its code',
   assert.ok(out.indexOf('release  | migrating') < out.indexOf('web.1 started'), out);
   assert.match(out, /^dozen {4}\| web\.1 started pid \d+ on port 5000$/m);
   assert.match(out, /^dozen {4}\| worker\.1 exited with code 3$/m);
-  assert.match(out, /^dozen {4}\| worker\.1 exited: sending SIGTERM to all processes$/m);
+  assert.match(out, /^dozen {4}\| worker\.1 exited with code 3\ndozen {4}\| worker\.1 is not in --can-die: sending SIGTERM to all processes$/m);
   assert.match(out, /^web\.1 {4}\| got SIGTERM$/m);
   await assertAllGone(pidsIn(out), 500);
 });
@@ -53,7 +53,7 @@ test('a failing release aborts with its code; --no-release skips it', { timeout:
   assert.equal(failed.code, 5, failed.stdout + failed.stderr);
   assert.match(failed.stdout, /^release +! nope$/m);
   assert.doesNotMatch(failed.stdout, /web ran/);
-  assert.match(failed.stdout, /release exited with code 5; not starting the processes/);
+  assert.match(failed.stdout, /release exited with code 5\n.*the release phase failed: not starting the processes/);
 
   const skipped = await runCli(['start', '--no-timestamp', '--no-release', '-d', a.dir]);
   assert.equal(skipped.code, 0, skipped.stdout + skipped.stderr);
@@ -84,17 +84,19 @@ test('a process ignoring SIGTERM is SIGKILLed after -t; a second signal SIGKILLs
   const result = await exitOf(timed);
   assert.equal(result.code, 143);
   assert.match(result.stdout, /stubborn\.1 did not stop within 1 s: sending SIGKILL/);
-  assert.match(result.stdout, /stubborn\.1 was killed with SIGKILL after the stop timeout/);
+  assert.match(result.stdout, /stubborn\.1 did not stop within [^]*stubborn\.1 was killed with SIGKILL$/m);
   await assertAllGone(pidsIn(result.stdout), 500);
 
   const twice = startCli(['start', '--no-timestamp', '-t', '60', '-d', a.dir]);
   await twice.waitForOutput(/stubborn\.1 \| ready/);
   twice.signal('SIGINT');
+  await twice.waitForOutput(/dozen +\| Ctrl-C again forces the stop \(SIGKILL at once\)/);
   await twice.waitForOutput(/stubborn\.1 \| ignoring SIGTERM/);
   twice.signal('SIGINT');
   const forced = await exitOf(twice, 10_000);
   assert.equal(forced.code, 130);
-  assert.match(forced.stdout, /sending SIGKILL to all processes/);
+  assert.match(forced.stdout, /sending SIGKILL to all processes\n(?:.*\n)*.*stubborn\.1 was killed with SIGKILL\n/);
+  assert.doesNotMatch(forced.stdout, /stop timeout/);
   await assertAllGone(pidsIn(forced.stdout), 500);
 });
 

@@ -44,6 +44,10 @@ export class FakeSupervisor implements SupervisorHandle {
     return this.specList.map((s) => ({ ...(this.rows.get(s.name) as InstanceStatus) }));
   }
 
+  escapedProcesses(): Map<number, number[]> {
+    return new Map();
+  }
+
   specs(): ProcessSpec[] {
     return [...this.specList];
   }

@@ -9,6 +9,17 @@ import { assertAllGone, waitUntil } from '../fixtures/harness.js';
 
 const HOLDER = fileURLToPath(new URL('./watchdog-holder.js', import.meta.url));
 
+/** SIGKILL whatever of these the test left alive. */
+function killAll(pids: number[]): void {
+  for (const pid of pids) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
+}
+
 test('when its owner dies by SIGKILL, registered groups die; unregistered ones live', { timeout: 15_000 }, async () => {
   const holder = spawn(process.execPath, [HOLDER, '--hold'], { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
@@ -25,12 +36,24 @@ test('when its owner dies by SIGKILL, registered groups die; unregistered ones l
     process.kill(-spared, 'SIGKILL');
     await assertAllGone([spared], 1_500);
   } finally {
-    for (const pid of seen) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-      }
-    }
+    killAll(seen);
+  }
+});
+
+test('after its owner dies, it kills every process carrying a cookie of its token, registered or not', { timeout: 15_000 }, async () => {
+  const holder = spawn(process.execPath, [HOLDER, '--hold', '--cookies'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  holder.stdout.on('data', (b: Buffer) => (out += b.toString()));
+  const seen: number[] = [];
+  try {
+    const line = await waitUntil(() => out.match(/^ours (\d+) theirs (\d+) watchdog (\d+)$/m) ?? undefined, 'the holder to report', 10_000, () => out);
+    const [ours, theirs, watchdog] = line.slice(1).map(Number) as [number, number, number];
+    seen.push(ours, theirs, watchdog);
+    assert.ok([ours, theirs, watchdog].every((pid) => isPidAlive(pid)));
+    holder.kill('SIGKILL');
+    await assertAllGone([ours, watchdog], 1_500);
+    assert.equal(isPidAlive(theirs), true, "another dozen's cookie is left alone");
+  } finally {
+    killAll(seen);
   }
 });

@@ -54,6 +54,12 @@ export class FakeChild {
   resume(): void {
     this.paused = false;
   }
+
+  released = false;
+
+  release(): void {
+    this.released = true;
+  }
 }
 
 export class FakeWorld {

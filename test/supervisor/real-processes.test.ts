@@ -103,7 +103,7 @@ test('exit code: the first process to exit stops the formation with its code', {
   gates.open('exit');
   assert.equal(await exitOf(r), 3);
   assert.ok(r.log.messages().includes('worker.1 exited with code 3'), r.log.dump());
-  assert.ok(r.log.messages().includes('worker.1 exited: sending SIGTERM to all processes'), r.log.dump());
+  assert.ok(r.log.messages().includes('worker.1 is not in --can-die: sending SIGTERM to all processes'), r.log.dump());
   await assertAllGone(r.log.pids(), 200);
 });
 
@@ -123,7 +123,7 @@ test('release runs first, its output tagged release; a failing release aborts wi
   assert.equal(await exitOf(bad), 4);
   assert.equal(bad.log.output('web.1'), '');
   assert.equal(bad.log.output('release'), 'failing\n');
-  assert.ok(bad.log.messages().some((m) => m.startsWith('release exited with code 4; not starting the processes')), bad.log.dump());
+  assert.ok(bad.log.messages().some((m) => m.startsWith('the release phase failed: not starting the processes')), bad.log.dump());
 });
 
 test('--can-die: those exit alone; dozen exits when none is left, with the first failure', { timeout: 30_000 }, async (t) => {
@@ -268,4 +268,26 @@ test('a failed spawn (missing working directory) is an exit with a clear reason'
   const r = start([{ ...spec('web.1', 'echo hi'), cwd: '/nonexistent/dozen-test' }]);
   assert.equal(await exitOf(r), 127);
   assert.ok(r.log.messages().some((m) => m.startsWith('web.1 could not be started:')), r.log.dump());
+});
+
+test('a daemon that ignores SIGTERM outside its group is said once, SIGKILLed after the timeout, and waited for', { timeout: 30_000 }, async () => {
+  const daemon = `setsid sh -c 'trap "" TERM; echo daemon $$; exec sleep 1001' & exec sleep 1000`;
+  const r = start([spec('d.1', daemon)], { timeoutMs: 1_500 });
+  const pid = Number((await r.log.waitForOutput('d.1', /^daemon (\d+)$/m))[1]);
+  const said = await r.log.waitForEvent((e) => e.type === 'daemonized', 'the daemon to be seen');
+  assert.deepEqual(said.type === 'daemonized' && [said.instance, said.pid, said.how, said.command], ['d.1', pid, 'setsid', 'sleep 1001']);
+  assert.deepEqual([...r.sup.escapedProcesses().values()], [[pid]]);
+  try {
+    assert.equal(await shutdownAndWait(r, 'received SIGTERM', 143), 143);
+    assert.ok(r.log.messages().includes('d.1 did not stop within 1.5 s: sending SIGKILL'), r.log.dump());
+    assert.deepEqual(r.sup.status()[0]?.lastExit, { reason: 'killed' });
+    assert.equal(r.log.messages().filter((m) => m.includes('left its process group')).length, 1, r.log.dump());
+    await assertAllGone([pid], 200);
+  } finally {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+    }
+  }
 });

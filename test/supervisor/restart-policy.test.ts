@@ -28,14 +28,14 @@ test('decideRestart table', () => {
 test('formation rule: default stops with the code; can-die continues, then finishes', () => {
   const canDie = new Set(['job']);
   assert.deepEqual(afterFinalExit({ instance: 'web.1', type: 'web', outcome: { reason: 'exit-code', code: 3 }, gaveUp: false }, canDie, 2, undefined), {
-    action: 'stop', exitCode: 3, reason: 'web.1 exited',
+    action: 'stop', exitCode: 3, reason: 'web.1 is not in --can-die',
   });
   assert.deepEqual(afterFinalExit({ instance: 'web.1', type: 'web', outcome: ok, gaveUp: true }, canDie, 2, undefined), {
-    action: 'stop', exitCode: 0, reason: 'web.1 failed too often',
+    action: 'stop', exitCode: 0, reason: 'web.1 is not in --can-die',
   });
   assert.deepEqual(afterFinalExit({ instance: 'job.1', type: 'job', outcome: fail, gaveUp: false }, canDie, 1, 1), { action: 'continue' });
   assert.deepEqual(afterFinalExit({ instance: 'job.2', type: 'job', outcome: ok, gaveUp: false }, canDie, 0, 4), {
-    action: 'finish', exitCode: 4, reason: 'job.2 exited; no process left running',
+    action: 'finish', exitCode: 4, reason: 'no process left running',
   });
   assert.equal((afterFinalExit({ instance: 'job.2', type: 'job', outcome: ok, gaveUp: false }, canDie, 0, undefined) as { exitCode: number }).exitCode, 0);
 });

@@ -5,6 +5,7 @@ import { RELEASE_TYPE } from '../../procfile/types.js';
 import type { LoadedApp } from '../../app/load-app.js';
 import { planInstances, type Plan } from '../../app/plan.js';
 import { loadAppFromCli, shown } from '../app-source.js';
+import { checkWarnings } from '../check-warnings.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
 import { oneLine, printJson, printLines, printWarnings, table } from '../print.js';
 
@@ -30,24 +31,25 @@ export function register(program: Command): void {
   cmd.action((types: string[], opts: CheckOptions) => {
     const app = loadAppFromCli(opts);
     const plan = planInstances(app, { formation: opts.formation, port: opts.port, types });
+    const warnings = [...app.warnings, ...checkWarnings(app, plan, { formation: opts.formation, types })];
     if (opts.json) {
-      printJson(checkReport(app, plan));
+      printJson(checkReport(app, plan, warnings));
     } else {
-      printWarnings(app.warnings);
-      printLines(describe(app, plan));
+      printWarnings(warnings);
+      printLines(describe(app, plan, warnings.length));
     }
   });
 }
 
-export function checkReport(app: LoadedApp, plan: Plan): CheckReport {
+export function checkReport(app: LoadedApp, plan: Plan, warnings: string[]): CheckReport {
   return {
     processes: app.procfile.entries.map((e) => ({ name: e.name, command: e.command })),
     instances: plan.instances.map((i) => ({ name: i.name, type: i.type, port: i.port })),
-    warnings: app.warnings,
+    warnings,
   };
 }
 
-function describe(app: LoadedApp, plan: Plan): string[] {
+function describe(app: LoadedApp, plan: Plan, warnings: number): string[] {
   const types = table(
     app.procfile.entries.map((e) => [
       `  ${e.name}`,
@@ -62,7 +64,8 @@ function describe(app: LoadedApp, plan: Plan): string[] {
     `instances (base port ${plan.basePort}):`,
     ...(instances.length > 0 ? instances : ['  none (the formation runs 0 instances)']),
     `env files: ${envFiles} (${plural(app.env.vars.length, 'variable')})`,
-    'valid',
+    // The warnings are on stderr, above: said here too, so `valid` never reads as "all is well".
+    warnings === 0 ? 'valid' : `valid, ${plural(warnings, 'warning')} (above)`,
   ];
 }
 

@@ -12,8 +12,10 @@ import { controlSocketPath } from '../../control/socket-path.js';
 import { DozenError, ExitCode } from '../../errors.js';
 import { checkStateDir, ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
 import type { Attachment } from '../attachment.js';
-import { appModel } from '../../app/app-model.js';
-import { addAppOptions, flag, type AppCliOptions } from '../options.js';
+import { appChanges } from '../../app/app-changes.js';
+import { appModel, type AppModel } from '../../app/app-model.js';
+import type { LoadedApp } from '../../app/load-app.js';
+import { addAppLocationOptions, flag, type AppCliOptions } from '../options.js';
 import { printJson, printLines, table } from '../print.js';
 import { version } from '../version.js';
 
@@ -35,16 +37,29 @@ export const controlAttachment: Attachment = async (supervisor, ctx) => {
     logs: () => ctx.logs,
     router: () => ctx.router,
     ...(ctx.releaseModel ? { releaseModel: ctx.releaseModel } : {}),
+    ...(ctx.reload ? { reload: reloader(ctx.reload, ctx.app, ctx.plan.basePort) } : {}),
   });
+  ctx.control = server.api;
   return () => server.close();
 };
+
+/** A working tree re-read on each restart, on the ports it started on; changes are since the last read. */
+function reloader(load: () => LoadedApp, first: LoadedApp, basePort: number): () => { model: AppModel; changes: string[] } {
+  let last = first;
+  return () => {
+    const app = load();
+    const changes = appChanges(last, app);
+    last = app;
+    return { model: appModel(app, basePort), changes };
+  };
+}
 
 export function register(program: Command): void {
   const ps = program
     .command('ps')
     .description('show each instance of the running formation: state, pid, port, readiness, uptime, CPU and memory')
     .addOption(flag('--json', 'print a JSON array instead of a table', false));
-  addAppOptions(ps).action((opts: AppCliOptions & { json: boolean }) =>
+  addAppLocationOptions(ps).action((opts: AppCliOptions & { json: boolean }) =>
     withControl(opts, async (client) => {
       const { server, instances, router } = await client.call({ method: 'status' });
       if (opts.json) return printJson(instances);
@@ -59,12 +74,19 @@ export function register(program: Command): void {
     .description('gracefully restart instances, one after another, on the same ports (no pattern: all)')
     .argument('[patterns...]', 'a type (web), an instance (web.2) or a glob (web.*)')
     .addOption(flag('--surge', 'start each replacement beside the old instance, on a free port, and stop the old one once it is ready', false));
-  addAppOptions(restart).action((patterns: string[], opts: AppCliOptions & { surge: boolean }) =>
+  addAppLocationOptions(restart).action((patterns: string[], opts: AppCliOptions & { surge: boolean }) =>
     withControl(opts, async (client) => {
       if (opts.surge) await requireFeature(client, 'surge', 'restart --surge');
       const result = await client.call({ method: 'restart', params: { patterns, ...(opts.surge ? { mode: 'surge' as const } : {}) } });
       const { failure } = result;
+      // What re-reading the working tree found, before what was restarted with it.
+      if (result.reloaded !== undefined && result.reloaded.length > 0) printLines([`re-read the app: ${result.reloaded.join('; ')}`]);
       if (!failure) return printLines(actionLines(result, 'restarted'));
+      if (failure.exited === true) {
+        // All were replaced; this one's new process then died (a crash loop): not `restarted`.
+        printLines(actionLines({ instances: result.instances.filter((i) => i.name !== failure.instance) }, 'restarted'));
+        throw new DozenError('control', `${failure.instance} was restarted but did not stay up: it ${failure.reason}`, { exitCode: ExitCode.failure });
+      }
       // The ones before the failed instance were replaced; the ones after it run as before.
       const failedAt = result.instances.findIndex((i) => i.name === failure.instance);
       printLines(actionLines({ instances: result.instances.slice(0, Math.max(0, failedAt)) }, 'restarted'));
@@ -79,7 +101,7 @@ export function register(program: Command): void {
     .command('stop')
     .description('stop instances and keep them stopped (`dozen restart` brings them back)')
     .argument('<patterns...>', 'a type (web), an instance (web.2) or a glob (web.*)');
-  addAppOptions(stop).action((patterns: string[], opts: AppCliOptions) =>
+  addAppLocationOptions(stop).action((patterns: string[], opts: AppCliOptions) =>
     withControl(opts, async (client) => {
       const result = await client.call({ method: 'stop', params: { patterns } });
       printLines(actionLines(result, 'stopped'));
@@ -90,7 +112,7 @@ export function register(program: Command): void {
     .command('scale')
     .description('change the live formation: new instances get the formula ports, the highest-numbered stop first')
     .argument('<formation...>', 'TYPE=N pieces: web=3 worker=0 (or web=3,worker=0)');
-  addAppOptions(scale).action((pieces: string[], opts: AppCliOptions) =>
+  addAppLocationOptions(scale).action((pieces: string[], opts: AppCliOptions) =>
     withControl(opts, async (client) => {
       const result = await client.call({ method: 'scale', params: { formation: joinScaleArgs(pieces) } });
       const lines = [
@@ -102,7 +124,7 @@ export function register(program: Command): void {
   );
 
   const quit = program.command('quit').description('stop every process and dozen itself, as SIGTERM to dozen would');
-  addAppOptions(quit).action((opts: AppCliOptions) =>
+  addAppLocationOptions(quit).action((opts: AppCliOptions) =>
     withControl(opts, async (client) => {
       const { pid } = await client.call({ method: 'quit' });
       // dozen hangs up once it has stopped everything (or it died): that is the end of the quit.

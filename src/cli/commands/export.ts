@@ -1,7 +1,8 @@
 // `dozen export FORMAT DIR`: the same formation as `dozen start`, written out for systemd,
 // supervisord, Kubernetes or docker compose, or as an nginx site in front of its web instances.
 // Reads the app, renders (pure), writes atomically.
-import { basename, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { basename, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DozenError } from '../../errors.js';
 import { parseListenAddress } from '../../export/listen-address.js';
@@ -9,6 +10,7 @@ import { exportNames } from '../../export/names.js';
 import { exporterFor, FORMATS } from '../../export/render.js';
 import type { ExportContext } from '../../export/types.js';
 import { writeExport } from '../../export/write-files.js';
+import type { LoadedApp } from '../../app/load-app.js';
 import { planInstances, processTypes } from '../../app/plan.js';
 import { loadAppFromCli, shown } from '../app-source.js';
 import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
@@ -64,10 +66,30 @@ export function register(program: Command): void {
     const written = writeExport(outDir, files, { force: opts.force });
     // Names only, never contents: the files hold the app's config.
     printLines(written.map((path) => `wrote ${shown(path)}`));
+    printWarnings(exportWarnings(format, app, opts.image));
     printWarnings(
       files.filter((f) => f.secret).map((f) => `${shown(resolve(outDir, f.path))} holds the app's config (secrets) in plain text: keep it private and out of version control.`),
     );
   });
+}
+
+/**
+ * What the files hold that the user may not expect: values from the calling shell (it wins over
+ * the env files, so a developer's own DATABASE_URL would go to production), and a compose
+ * `build:` with no Dockerfile to build from.
+ */
+function exportWarnings(format: string, app: LoadedApp, image: string | undefined): string[] {
+  const warnings: string[] = [];
+  const fromShell = app.env.vars.filter((v) => v.source.type === 'inherited').map((v) => v.key);
+  if (fromShell.length > 0) {
+    warnings.push(
+      `${fromShell.join(', ')}: written with the value${fromShell.length === 1 ? '' : 's'} of the environment dozen runs in, which wins over the env files; --override writes the env files' values instead.`,
+    );
+  }
+  if (format === 'compose' && image === undefined && !existsSync(join(app.root, 'Dockerfile'))) {
+    warnings.push(`no Dockerfile in ${shown(app.root)}: the services' build: cannot make an image from it; add a Dockerfile, or pass -i IMAGE.`);
+  }
+  return warnings;
 }
 
 function parseTimeout(text: string): number {

@@ -15,9 +15,12 @@ const exportCmd: Loader = () => import('./export.js');
 const config: Loader = () => import('./config.js');
 const releases: Loader = () => import('./releases.js');
 const build: Loader = () => import('./build.js');
+const dashboard: Loader = () => import('./dashboard.js');
+const doctor: Loader = () => import('./doctor.js');
+const hook: Loader = () => import('./hook.js');
 
 /** Every command module, in the order of `dozen --help`. */
-const ALL: Loader[] = [start, check, env, run, control, logs, exportCmd, config, build, releases];
+const ALL: Loader[] = [start, check, env, run, control, dashboard, logs, exportCmd, config, build, releases, doctor, hook];
 
 /** The module that registers each command name. */
 const BY_NAME: Record<string, Loader> = {
@@ -30,6 +33,7 @@ const BY_NAME: Record<string, Loader> = {
   stop: control,
   scale: control,
   quit: control,
+  dashboard,
   logs,
   export: exportCmd,
   config,
@@ -42,6 +46,11 @@ const BY_NAME: Record<string, Loader> = {
   rollback: releases,
   'git-remote': releases,
   build,
+  doctor,
+  hook,
+  'hook-export': hook,
+  allow: hook,
+  deny: hook,
 };
 
 /**

@@ -16,6 +16,7 @@ import { LogReader } from '../../logs/store/log-reader.js';
 import { StoreMaintenance } from '../../logs/store/store-maintenance.js';
 import type { StoredLine } from '../../logs/store/stored-line.js';
 import { checkStateDir, stateDirFor } from '../../platform/state-dir.js';
+import { matchInstances, type NamedInstance } from '../../control/match-instances.js';
 import { flag } from '../options.js';
 import { printWarnings } from '../print.js';
 import { controlRoot } from './control.js';
@@ -82,6 +83,7 @@ async function logs(opts: LogsOptions): Promise<void> {
   if (!reader) return;
   try {
     maintenance.catchUp(reader.backlog(), { search: query.search !== undefined });
+    if (query.ps !== undefined) checkPsPattern(query.ps, reader.instances(), tail);
     const first = reader.snapshot(query);
     await out.write(first.lines, format);
     if (!tail) return;
@@ -109,6 +111,18 @@ async function logs(opts: LogsOptions): Promise<void> {
   } finally {
     reader.close();
   }
+}
+
+/**
+ * A `--ps` that names no instance the store has lines of is a typo, as for `dozen stop`: an error,
+ * or with `--tail` (the instance may start later) a warning before following.
+ */
+function checkPsPattern(pattern: string, instances: NamedInstance[], tail: boolean): void {
+  const matched = matchInstances([pattern], instances);
+  if (matched.ok) return;
+  const message = `--ps: ${matched.message.replace('matched no instance', 'matches no instance with stored lines')}`;
+  if (!tail) throw new DozenError('usage', message);
+  printWarnings([`${message}; following in case it starts`]);
 }
 
 /** The filters as the control API takes them: the flags as given (the server parses them alike). */

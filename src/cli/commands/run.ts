@@ -8,7 +8,7 @@ import { resolveBasePort } from '../../formation/base-port.js';
 import { spawnForeground } from '../../platform/spawn-foreground.js';
 import { setExitStatus } from '../exit-status.js';
 import type { LoadedApp } from '../../app/load-app.js';
-import { processTypes } from '../../app/plan.js';
+import { planInstances, processTypes } from '../../app/plan.js';
 import { loadAppFromCli } from '../app-source.js';
 import { addAppOptions, flag, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
@@ -30,7 +30,7 @@ export function register(program: Command): void {
     // `dozen run ls -la`: everything after COMMAND belongs to it.
     .passThroughOptions();
   addAppOptions(cmd);
-  cmd.addOption(flag('-p, --port <n>', 'set PORT for the command (default: PORT from the env files or the environment, else none)'));
+  cmd.addOption(flag('-p, --port <n>', "set PORT for the command; a Procfile type gets its first instance's port from this base (default: PORT from the env files or the environment; for a type, else 5000)"));
   cmd.addOption(flag('--release [version]', "run it in a release (current, or vN): in its build folder, with its config"));
   cmd.action(async (command: string, args: string[], opts: RunOptions) => {
     if (command === '') throw new DozenError('usage', 'run: expected a command, got an empty string');
@@ -38,7 +38,10 @@ export function register(program: Command): void {
     printWarnings(app.warnings);
 
     const target = runTarget(command, args, app);
-    const result = await spawnForeground({ ...target, env: runEnvironment(app.inherited, app.config, opts.port), cwd: app.root });
+    const env = runEnvironment(app.inherited, app.config, opts.port);
+    const port = typePort(command, app, opts.port);
+    if (port !== undefined) env.PORT = String(port);
+    const result = await spawnForeground({ ...target, env, cwd: app.root });
     switch (result.type) {
       case 'exit-code':
         setExitStatus(result.code);
@@ -67,6 +70,16 @@ export function runTarget(command: string, args: string[], app: LoadedApp): { fi
   if (entry) return { file: SHELL, args: ['-c', [entry.command, ...args.map(shellQuote)].join(' ')] };
   if (args.length === 0 && looksLikeShell(command)) return { file: SHELL, args: ['-c', command] };
   return { file: command, args };
+}
+
+/**
+ * The port `dozen start` gives a Procfile type's first instance (`web`: the base port, the next
+ * type base + 100, ...), so `dozen run web` listens where `web.1` would; undefined for anything
+ * that is not a type with a port (a program, a command line, the release phase).
+ */
+export function typePort(command: string, app: LoadedApp, portFlag: string | undefined): number | undefined {
+  if (!processTypes(app).includes(command)) return undefined;
+  return planInstances(app, { formation: `${command}=1`, port: portFlag, types: [command] }).instances[0]?.port;
 }
 
 /** A lone argument with blanks or shell syntax in it is a command line, not a program name. */

@@ -16,11 +16,12 @@ import { kernelFreePort } from '../../platform/free-port.js';
 import { outliveStdout, setExitStatus } from '../exit-status.js';
 import { planInstances, processTypes } from '../../app/plan.js';
 import { loadAppFromCli } from '../app-source.js';
-import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '../options.js';
+import { addAppOptions, addFormationOptions, flag, parseSeconds, type AppCliOptions } from '../options.js';
 import { printWarnings } from '../print.js';
 import { controlAttachment, controlRoot } from './control.js';
 import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../logs-attachment.js';
 import { addRouterStartOptions, routerAttachment, type RouterStartOptions } from '../router-attachment.js';
+import { addDashboardStartOptions, dashboardAttachment, type DashboardStartOptions } from '../dashboard-attachment.js';
 
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
 const printer: Attachment = (supervisor, ctx) => {
@@ -37,7 +38,7 @@ const printer: Attachment = (supervisor, ctx) => {
 // The control socket first: it refuses a second dozen for the app before anything else attaches.
 export const ATTACHMENTS: Attachment[] = [controlAttachment, printer];
 
-export interface StartOptions extends AppCliOptions, LogsStartOptions, RouterStartOptions {
+export interface StartOptions extends AppCliOptions, LogsStartOptions, RouterStartOptions, DashboardStartOptions {
   timeout: string;
   restart: string;
   canDie?: string;
@@ -62,6 +63,7 @@ export function register(program: Command): void {
   addFormationOptions(cmd);
   addLogsStartOptions(cmd);
   addRouterStartOptions(cmd);
+  addDashboardStartOptions(cmd);
   cmd
     .addOption(flag('-t, --timeout <seconds>', 'how long processes get to stop before SIGKILL', '5'))
     .addOption(flag('--restart <mode>', `restart a process that exits: ${RESTART_MODES.join(', ')}`, 'never'))
@@ -87,15 +89,16 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
   const plan = running ? { ...planned, instances: planned.instances.map((s) => ({ ...s, release: running.name })) } : planned;
   // A release's release phase ran when the release was made; a working tree's runs at each start.
   const runsRelease = !running && opts.release !== false && plan.releasePhase !== undefined;
+  const color = resolveColor({ flag: colorUnset ? undefined : opts.color, env: process.env, isTTY: process.stdout.isTTY === true });
   const ctx: StartContext = {
     app,
     stateRoot: running?.stateRoot ?? app.root,
-    ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : {}),
+    ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : { reload: () => loadAppFromCli(opts) }),
     plan,
     runsRelease,
     ...(typeof opts.router === 'string' ? { sources: ['router'] } : {}),
     output: {
-      color: resolveColor({ flag: colorUnset ? undefined : opts.color, env: process.env, isTTY: process.stdout.isTTY === true }),
+      color,
       timestamps: opts.timestamp,
       prefix: opts.prefix,
       timestampFormat: parseTimestampFormat(opts.timestampFormat),
@@ -110,20 +113,25 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     stopSignal: parseStopSignal(opts.stopSignal),
     bootTimeoutMs: parseSeconds('--boot-timeout', opts.bootTimeout),
     inheritedEnv: app.inherited,
-    forceColor: process.stdout.isTTY === true,
+    // Only when dozen colours its own output: NO_COLOR and --no-color reach the processes too.
+    forceColor: color,
     // Surge replacements take kernel-chosen ports outside the formula's range (base + 100 × types).
     ports: portAllocator(kernelFreePort, (port) => port >= plan.basePort && port < plan.basePort + 100 * processTypes(app).length),
   });
 
   const detaches: Detach[] = [];
   const removeSignals = onShutdownSignals({
-    graceful: (signal) => void supervisor.shutdown(`received ${signal}`, exitCodeForSignal(signal)),
+    graceful: (signal) => {
+      void supervisor.shutdown(`received ${signal}`, exitCodeForSignal(signal));
+      supervisor.say('info', `${signal === 'SIGINT' ? 'Ctrl-C' : signal} again forces the stop (SIGKILL at once)`);
+    },
     force: () => void supervisor.forceKill(),
   });
   try {
-    // The log store and drains: they see every line, and detach (flush) after the router, which
-    // comes last (its port is taken before anything starts) and closes first.
-    for (const attach of [...ATTACHMENTS, logsAttachment(opts), routerAttachment(opts, parseSeconds)]) detaches.push(await attach(supervisor, ctx));
+    // The log store and drains: they see every line, and detach (flush) after the router (its
+    // port is taken before anything starts) and the dashboard, which come last and close first.
+    const attachments = [...ATTACHMENTS, logsAttachment(opts), routerAttachment(opts, parseSeconds), dashboardAttachment(opts)];
+    for (const attach of attachments) detaches.push(await attach(supervisor, ctx));
     setExitStatus(await supervisor.run());
   } finally {
     removeSignals();
@@ -136,13 +144,6 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
 async function runningRelease(spec: true | string, opts: StartOptions) {
   const { loadRunningRelease } = await import('../running-release.js');
   return loadRunningRelease(spec === true ? 'current' : spec, controlRoot(opts), opts.healthPath);
-}
-
-export function parseSeconds(name: string, text: string): number {
-  const m = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*(ms|s|m)?\s*$/.exec(text);
-  if (!m) throw new DozenError('usage', `${name}: expected a number of seconds, got "${text}" (units: 500ms, 5s, 2m)`);
-  const scale = m[2] === 'ms' ? 1 : m[2] === 'm' ? 60_000 : 1000;
-  return Math.round(Number(m[1]) * scale);
 }
 
 export function parseRestartMode(text: string): RestartMode {

@@ -87,6 +87,16 @@ export class LogReader {
     return this.read(() => this.loadSpooled(spool));
   }
 
+  /** Every instance with a stored or spooled line, with its type, by name (what `--ps` can match). */
+  instances(): Array<{ name: string; type: string }> {
+    const spool = readSpool(this.spoolPath);
+    return this.read(() => {
+      this.loadSpooled(spool);
+      const sql = `SELECT instance AS name, type FROM instances UNION SELECT DISTINCT instance, type FROM ${SPOOLED} ORDER BY name`;
+      return this.db.prepare(sql).all() as Array<{ name: string; type: string }>;
+    });
+  }
+
   /** `fn` in one read transaction (one snapshot); if it fails, the temporary table's filling is undone with it. */
   private read<T>(fn: () => T): T {
     try {

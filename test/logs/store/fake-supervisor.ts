@@ -37,6 +37,10 @@ export class FakeSupervisor implements SupervisorHandle {
   status(): never {
     throw new Error('not used by the log store');
   }
+  escapedProcesses(): Map<number, number[]> {
+    return new Map();
+  }
+
   specs(): never {
     throw new Error('not used by the log store');
   }

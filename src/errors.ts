@@ -10,6 +10,10 @@ export const ExitCode = {
   config: 78,
   /** No running dozen to talk to, or one already running (control commands). */
   unavailable: 69,
+  /** The machine's storage failed dozen: a read-only or full file system (sysexits EX_IOERR). */
+  ioError: 74,
+  /** A state or cache folder dozen refuses to trust: a link, another owner, writable by others (EX_NOPERM). */
+  noPermission: 77,
   /** The command exists but cannot be executed (shell convention). */
   notExecutable: 126,
   /** The command was not found (shell convention). */
@@ -31,6 +35,10 @@ export type ErrorCode =
   | 'release'
   /** A build that could not be made: a step failed, git or tar could not export the commit. */
   | 'build'
+  /** A folder or file dozen will not use: a symbolic link, owned by another user, writable by others. */
+  | 'unsafe'
+  /** Storage the machine cannot give: a read-only or full file system, a permission denied. */
+  | 'io'
   | 'internal';
 
 export interface Location {
@@ -91,6 +99,10 @@ function defaultExitCode(code: ErrorCode): number {
       return ExitCode.notExecutable;
     case 'control':
       return ExitCode.unavailable;
+    case 'unsafe':
+      return ExitCode.noPermission;
+    case 'io':
+      return ExitCode.ioError;
     case 'port-in-use':
     case 'release':
     case 'build':
@@ -117,4 +129,32 @@ export interface Diagnostic {
 
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}: ${d.message}${d.hint ? ` ${d.hint}` : ''}`;
+}
+
+/** errno and SQLite codes that are the machine's problem (its disk, its permissions), not a bug. */
+const STORAGE_CODES: ReadonlyArray<[RegExp, string]> = [
+  [/^EROFS$|^SQLITE_READONLY/, 'the file system is read-only'],
+  [/^ENOSPC$|^SQLITE_FULL/, 'no space left on the device'],
+  [/^EDQUOT$/, 'the disk quota is used up'],
+  [/^EACCES$|^EPERM$/, 'permission denied'],
+  [/^SQLITE_CANTOPEN/, 'the file cannot be opened'],
+  [/^EIO$|^SQLITE_IOERR/, 'an input/output error'],
+];
+
+/**
+ * The one-line error for a storage failure (`EROFS`, `ENOSPC`, `SQLITE_FULL`...) that reached the
+ * CLI, or undefined when `err` is not one: such a failure is the machine's, not an internal error.
+ */
+export function storageError(err: unknown): DozenError | undefined {
+  if (err instanceof DozenError || typeof err !== 'object' || err === null) return undefined;
+  const { code, address } = err as { code?: unknown; address?: unknown };
+  const path = (err as { path?: unknown }).path ?? address; // a socket's listen() names its address
+  if (typeof code !== 'string') return undefined;
+  const known = STORAGE_CODES.find(([pattern]) => pattern.test(code));
+  if (!known) return undefined;
+  const where = typeof path === 'string' ? `${path}: ` : '';
+  return new DozenError('io', `${where}${known[1]} (${code}).`, {
+    hint: 'Free some space or fix the permissions, or point DOZEN_STATE_DIR at a writable folder of yours.',
+    cause: err,
+  });
 }

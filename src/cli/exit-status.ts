@@ -25,3 +25,18 @@ export function takeSignalToRaise(): NodeJS.Signals | undefined {
   signalToRaise = undefined;
   return signal;
 }
+
+let outlives = false;
+
+/**
+ * Marks the running command as one that goes on when the reader of its stdout goes away
+ * (`dozen start | grep x`, then Ctrl-C ends grep too): it supervises processes, and losing the
+ * terminal must not change how they stop. Commands that only print stop quietly instead.
+ */
+export function outliveStdout(): void {
+  outlives = true;
+}
+
+export function outlivesStdout(): boolean {
+  return outlives;
+}

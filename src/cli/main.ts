@@ -5,9 +5,9 @@ import './launcher-env.js';
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Help, type Option } from 'commander';
-import { DozenError, ExitCode } from '../errors.js';
+import { DozenError, ExitCode, storageError } from '../errors.js';
 import { commandsFor } from './commands/index.js';
-import { takeExitStatus, takeSignalToRaise } from './exit-status.js';
+import { outlivesStdout, takeExitStatus, takeSignalToRaise } from './exit-status.js';
 import { readEnvValuesStrictly } from './options.js';
 import { version } from './version.js';
 
@@ -76,6 +76,8 @@ export function reportError(err: unknown): number {
     // Commander already printed the help, the version or the one-line usage error.
     return err.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
+  const storage = storageError(err);
+  if (storage) return reportError(storage);
   if (err instanceof DozenError) {
     process.stderr.write(`dozen: ${err.oneLine()}\n`);
     if (process.env.DOZEN_DEBUG === '1' && err.stack) process.stderr.write(`${err.stack}\n`);
@@ -99,11 +101,15 @@ function isEntryPoint(): boolean {
 
 const invokedDirectly = isEntryPoint();
 if (invokedDirectly) {
-  // `dozen env | head -1`: the reader went away; stop quietly like any Unix filter.
-  process.stdout.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EPIPE') process.exit(ExitCode.ok);
-    throw err;
-  });
+  // `dozen env | head -1`: the reader went away; stop quietly like any Unix filter. `dozen start`
+  // goes on (its printer drops what it can no longer write): it stops as the signal that came
+  // asks, stores every line and cleans up.
+  const onOutputGone = (err: NodeJS.ErrnoException): void => {
+    if (err.code !== 'EPIPE' && err.code !== 'ERR_STREAM_DESTROYED') throw err;
+    if (!outlivesStdout()) process.exit(ExitCode.ok);
+  };
+  process.stdout.on('error', onOutputGone);
+  process.stderr.on('error', onOutputGone);
   main(process.argv).then(
     (code) => {
       process.exitCode = code;

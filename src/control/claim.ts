@@ -8,6 +8,7 @@ import { DozenError, ExitCode } from '../errors.js';
 import { ControlClient } from './client.js';
 import { ControlEndpoint, ControlFailure, type Dispatcher } from './control-endpoint.js';
 import { gitignoreHint } from './gitignore-hint.js';
+import { refuseLink } from '../platform/private-files.js';
 import type { ServerInfo } from './protocol.js';
 import { controlSocketPath } from './socket-path.js';
 import { FEATURES, PROTOCOL_VERSION } from './wire.js';
@@ -175,6 +176,7 @@ async function removeStaleSocket(socketPath: string): Promise<boolean> {
     throw err;
   }
   if (!isSocket) {
+    refuseLink(socketPath);
     throw new DozenError('control', `${socketPath} exists and is not a socket`, { hint: 'Move it away and start again.' });
   }
   const state = await probe(socketPath);
@@ -200,7 +202,8 @@ async function probe(socketPath: string): Promise<'live' | 'stale' | 'gone'> {
 
 /** Listens with umask 0177, so the socket is 0600 from its first instant; chmod for good measure. */
 async function listenPrivately(socketPath: string): Promise<Server> {
-  const server = createServer();
+  // Half-open: a client that ends its side after a request still gets the answer (control-endpoint.ts).
+  const server = createServer({ allowHalfOpen: true });
   const umask = process.umask(0o177);
   let listening: Promise<void>;
   try {

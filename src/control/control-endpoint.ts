@@ -64,6 +64,18 @@ export class ControlEndpoint {
     });
     // A client that vanishes mid-reply must not take dozen down.
     socket.on('error', () => socket.destroy());
+    // A client that half-closes after its requests (`nc -N`, socket.end()) still gets the
+    // answers: the server is half-open, and ends its side once every request is answered. A
+    // stream (`subscribe`, a followed `logs`) ends then too: the half-close is how a client hangs up.
+    let pending = 0;
+    let clientEnded = false;
+    const endIfDone = (): void => {
+      if (clientEnded && pending === 0 && !socket.destroyed) socket.end();
+    };
+    socket.on('end', () => {
+      clientEnded = true;
+      endIfDone();
+    });
     const connection: Connection = {
       send: (message) => {
         if (!socket.destroyed) socket.write(encodeLine({ v: PROTOCOL_VERSION, ...message }));
@@ -85,7 +97,13 @@ export class ControlEndpoint {
     };
     readJsonLines(socket, {
       maxLineBytes: MAX_LINE_BYTES,
-      onLine: (line) => void this.answer(line, connection),
+      onLine: (line) => {
+        pending += 1;
+        void this.answer(line, connection).finally(() => {
+          pending -= 1;
+          endIfDone();
+        });
+      },
       onOverflow: () => {
         connection.send({ id: null, ok: false, error: { code: 'bad-request', message: `request line longer than ${MAX_LINE_BYTES} bytes` } });
         socket.end();

@@ -22,8 +22,13 @@ export function gitignoreHint(root: string, stateDir: string): string | undefine
     }
   }
   const marker = join(stateDir, MARKER);
-  if (existsSync(marker)) return undefined;
-  writeFileSync(marker, 'dozen told the user once to add the state folder to .gitignore\n', { mode: 0o600 });
+  try {
+    // Exclusive: never written through a link planted under the marker's name.
+    writeFileSync(marker, 'dozen told the user once to add the state folder to .gitignore\n', { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return undefined;
+    throw err;
+  }
   return `add "${rel.split('\\').join('/')}/" to ${gitignore}: it holds dozen's control socket, logs and config store`;
 }
 

@@ -6,6 +6,8 @@
 // One pass over the raw text (rather than "unescape, then expand") so that an escaped `\$` can
 // never be mistaken for a reference and `${A:-"x"}` can contain escapes.
 
+import { clip, KiB } from './limits.js';
+
 /** Which escapes apply: double quotes process `\n \r \t \\ \" \$`; unquoted text only `\$`. */
 export type ExpandMode = 'unquoted' | 'double';
 
@@ -16,6 +18,8 @@ export type ExpandResult = { ok: true; value: string } | { ok: false; message: s
 
 export interface ExpandOptions {
   mode: ExpandMode;
+  /** The longest value (in UTF-16 units) expansion may build; past it, the value fails. */
+  maxLength?: number;
   /** false: `$` is plain text (double-quote escapes, `\$` included, are still processed). */
   expand: boolean;
   lookup: Lookup;
@@ -99,6 +103,7 @@ class Expander {
           continue;
         }
         out += this.dollar(depth, evaluate);
+        if (out.length > (this.opts.maxLength ?? Infinity)) throw new ExpandFailure(`expands to more than ${KiB(this.opts.maxLength ?? 0)}`);
         continue;
       }
       out += c;
@@ -150,9 +155,9 @@ class Expander {
       return value ?? '';
     }
     if (op === ':' && '-+?'.includes(this.src[this.pos + 1] ?? '#')) op = `:${this.src[this.pos + 1]}`;
-    if (op === undefined) throw new ExpandFailure(`unterminated "\${${name}" reference (missing "}")`);
+    if (op === undefined) throw new ExpandFailure(`unterminated "\${${clip(name)}" reference (missing "}")`);
     if (!['-', ':-', '+', ':+', '?', ':?'].includes(op)) {
-      throw new ExpandFailure(`expected "}", ":-", "-", ":+", "+", ":?" or "?" after "\${${name}"`);
+      throw new ExpandFailure(`expected "}", ":-", "-", ":+", "+", ":?" or "?" after "\${${clip(name)}"`);
     }
     this.pos += op.length;
 
@@ -173,7 +178,7 @@ class Expander {
       default: // ':?' and '?'
         if (uses) {
           const what = op === ':?' ? 'is not set or empty' : 'is not set';
-          throw new ExpandFailure(`required variable ${name} ${what}${rawWord ? `: ${rawWord}` : ''}`);
+          throw new ExpandFailure(`required variable ${clip(name)} ${what}${rawWord ? `: ${clip(rawWord)}` : ''}`);
         }
         return value ?? '';
     }

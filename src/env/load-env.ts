@@ -3,6 +3,7 @@
 
 import type { Diagnostic } from '../errors.js';
 import { expandValue, type ExpandMode } from './expand.js';
+import { clip, envValueProblem, MAX_VALUE_BYTES, totalProblem } from './limits.js';
 import { parseDotenv, type DotenvEntry } from './parse-dotenv.js';
 import { resolvePrecedence, type Definition } from './precedence.js';
 import type { EnvOptions, EnvVar, LoadedEnv } from './types.js';
@@ -34,21 +35,26 @@ export function loadEnv(
   const lookup = (name: string): string | undefined =>
     resolvePrecedence(definitions.get(name) ?? [], inheritedValue(name), opts.override)?.value;
 
+  let totalBytes = 0;
   for (const file of files) {
     const parsed = parseDotenv(file.text, file.path, { lenient: opts.lenient });
     diagnostics.push(...parsed.diagnostics);
     for (const entry of parsed.entries) {
       const value = entryValue(entry, definitions.has(entry.key), inheritedValue(entry.key), lookup, opts);
       if (value === undefined) continue;
-      if (typeof value === 'object') {
-        diagnostics.push({
-          severity: opts.lenient ? 'warning' : 'error',
-          file: file.path,
-          line: entry.line,
-          message: `${entry.key}: ${value.message}`,
-        });
+      // A bare KEY copies a value dozen itself was given: it fits.
+      const bytes = typeof value === 'string' && entry.kind === 'assign' ? Buffer.byteLength(value) : 0;
+      const problem =
+        typeof value === 'object'
+          ? `${clip(entry.key)}: ${value.message}`
+          : bytes > 0
+            ? (envValueProblem(entry.key, value) ?? totalProblem(entry.key, totalBytes + bytes))
+            : undefined;
+      if (typeof value === 'object' || problem !== undefined) {
+        diagnostics.push({ severity: opts.lenient ? 'warning' : 'error', file: file.path, line: entry.line, message: problem ?? clip(entry.key) });
         continue;
       }
+      totalBytes += bytes;
       const definition: Definition = { value, file: file.path, line: entry.line };
       if (entry.kind === 'bare') definition.fromInherited = true;
       const list = definitions.get(entry.key);
@@ -84,7 +90,7 @@ function entryValue(
     case 'assign': {
       if (entry.quote === 'single' || entry.quote === 'backtick') return entry.raw;
       const mode: ExpandMode = entry.quote === 'double' ? 'double' : 'unquoted';
-      const result = expandValue(entry.raw, { mode, expand: opts.expand, lookup });
+      const result = expandValue(entry.raw, { mode, expand: opts.expand, lookup, maxLength: MAX_VALUE_BYTES });
       return result.ok ? result.value : { message: result.message };
     }
   }

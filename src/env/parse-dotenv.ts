@@ -11,6 +11,7 @@
 // expand.ts, and precedence by precedence.ts, so each rule lives in one place.
 
 import type { Diagnostic } from '../errors.js';
+import { clip } from './limits.js';
 
 /** How a value was written; decides escape processing and expansion later. */
 export type QuoteStyle = 'none' | 'double' | 'single' | 'backtick';
@@ -149,7 +150,7 @@ class Scanner {
       // Report where the quote opened; skip only that line so one typo does not swallow the file.
       this.report(
         line,
-        `unterminated ${QUOTE_NAMES[q]} quote in the value of ${key}`,
+        `unterminated ${QUOTE_NAMES[q]} quote in the value of ${clip(key)}`,
         `(expected a closing ${q} before the end of the file)`,
       );
       return this.nextLineAfter(start);
@@ -163,7 +164,7 @@ class Scanner {
     const rest = this.skipBlanks(close + 1);
     if (rest < closeEnd && src[rest] !== '#') {
       const hint = '(put the whole value inside the quotes)';
-      this.report(closeLine, `unexpected text after the closing quote of ${key}`, hint);
+      this.report(closeLine, `unexpected text after the closing quote of ${clip(key)}`, hint);
     } else {
       this.entries.push({ kind: 'assign', key, line, quote, raw });
     }

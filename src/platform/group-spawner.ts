@@ -8,7 +8,7 @@
 // follows the last line web.1 wrote.
 import { LineSplitter } from './line-splitter.js';
 import { execCommand } from './exec-command.js';
-import { spawnGroup } from './spawn-group.js';
+import { spawnGroup, type GroupChild } from './spawn-group.js';
 import type { ExitOutcome, SpawnedChild, SpawnRequest, Spawner, StreamName } from './spawner.js';
 
 const EXIT_GRACE_MS = 200;
@@ -25,7 +25,14 @@ export function groupSpawner(opts: GroupSpawnerOptions = {}): Spawner {
 
 function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
   const { spec } = req;
-  const child = spawnGroup({ command: execCommand(spec.command), cwd: spec.cwd, env: req.env });
+  let child: GroupChild;
+  try {
+    child = spawnGroup({ command: execCommand(spec.command), cwd: spec.cwd, env: req.env });
+  } catch (e) {
+    // Node throws, rather than emitting 'error', for some failures (E2BIG: an environment
+    // larger than the system takes): the same failure as data, reported as an 'error' one is.
+    return failedSpawn(req, e as NodeJS.ErrnoException);
+  }
   const splitter = (stream: StreamName) =>
     new LineSplitter({
       ...(opts.idleMs === undefined ? {} : { idleMs: opts.idleMs }),
@@ -74,7 +81,7 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
   child.once('error', (e: NodeJS.ErrnoException) => {
     // Only a failed spawn reports here with no pid; later errors (a failed kill) are not exits.
     if (child.pid !== undefined) return;
-    exit = { reason: 'spawn-error', message: e.message, ...(e.code === undefined ? {} : { errno: e.code }) };
+    exit = spawnError(e);
     report();
   });
 
@@ -101,4 +108,17 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
       child.stderr.destroy();
     },
   };
+}
+
+/** A child that never started: it exits with a `spawn-error` and has no output, on the next tick. */
+function failedSpawn(req: SpawnRequest, e: NodeJS.ErrnoException): SpawnedChild {
+  process.nextTick(() => {
+    req.onExit(spawnError(e));
+    req.onOutputClosed();
+  });
+  return { pid: undefined, pause: () => undefined, resume: () => undefined, release: () => undefined };
+}
+
+function spawnError(e: NodeJS.ErrnoException): ExitOutcome {
+  return { reason: 'spawn-error', message: e.message, ...(e.code === undefined ? {} : { errno: e.code }) };
 }

@@ -46,6 +46,11 @@ export function parseProcfile(text: string, path: string, opts: ParseProcfileOpt
       report('error', lineNo, `process "${clip(name)}" has no command`, `Write it after the colon: "${clip(name)}: <command>".`);
       return;
     }
+    const unrunnable = commandProblem(command);
+    if (unrunnable) {
+      report('error', lineNo, `process "${clip(name)}": ${unrunnable}`);
+      return;
+    }
     const problem = strict ? herokuNameProblem(name) : undefined;
     if (problem) {
       report('error', lineNo, problem.message, problem.hint);
@@ -65,6 +70,19 @@ export function parseProcfile(text: string, path: string, opts: ParseProcfileOpt
     report('error', 1, 'no process defined', 'Add a line like "web: <command>".');
   }
   return { path, entries, diagnostics };
+}
+
+/**
+ * Linux's limit on one argument (MAX_ARG_STRLEN, 128 KiB): the command is given to `sh -c`
+ * (with an `exec ` before it). No argument can hold a NUL byte.
+ */
+const MAX_COMMAND_BYTES = (128 << 10) - 64;
+
+function commandProblem(command: string): string | undefined {
+  if (command.includes('\0')) return 'the command contains a NUL byte, which no command line can hold';
+  const bytes = Buffer.byteLength(command);
+  if (bytes > MAX_COMMAND_BYTES) return `the command is ${Math.ceil(bytes / 1024)} KiB; a command line holds at most 128 KiB (Linux's MAX_ARG_STRLEN)`;
+  return undefined;
 }
 
 /** The message for a non-blank, non-comment line that is not `name: command`, with a likely fix. */

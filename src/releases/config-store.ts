@@ -2,13 +2,14 @@
 // as `config.json` (0600, written atomically), the config a release is made with. Changes take
 // `config.lock`, so two `dozen config set` at once both land. Values are secrets: no message here
 // ever holds one.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { errnoText } from '../app/load-app.js';
+import { envValueProblem } from '../env/limits.js';
 import { isShellName } from '../env/shell-quote.js';
 import { DozenError } from '../errors.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 import { withFileLock } from '../platform/file-lock.js';
+import { readPrivateFile } from '../platform/private-files.js';
 
 export interface ConfigStore {
   /** `<stateDir>/config.json`. */
@@ -98,6 +99,8 @@ export function parseConfigAssignments(args: string[]): Record<string, string> {
       const shownKey = /^[^\s:/@?#&]{0,40}$/.test(key) ? `, got ${JSON.stringify(`${key}=`)}...` : '';
       throw new DozenError('usage', `${where}: expected KEY=VALUE with a KEY of ${KEY_RULE}${shownKey}`);
     }
+    const problem = envValueProblem(key, arg.slice(eq + 1));
+    if (problem !== undefined) throw new DozenError('usage', `${where}: ${problem}`);
     values.set(key, arg.slice(eq + 1));
   });
   return Object.fromEntries(values);
@@ -107,8 +110,9 @@ export function parseConfigAssignments(args: string[]): Record<string, string> {
 function readStore(path: string): Record<string, string> {
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readPrivateFile(path);
   } catch (err) {
+    if (err instanceof DozenError) throw err; // a link, refused
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return {};
     throw new DozenError('config', `cannot read the config store ${path}: ${errnoText(err)}`);
   }

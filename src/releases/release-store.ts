@@ -3,11 +3,11 @@
 // written whole and atomically. A release is `pending` while its release phase runs; one left
 // pending by a dozen that died (its pid is gone) is not listed and is dropped by the next write,
 // so a SIGKILL at any moment leaves the previous release current and no half-made one behind.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DozenError } from '../errors.js';
 import { writeFileAtomic } from '../platform/atomic-file.js';
 import { isPidAlive } from '../platform/proc.js';
+import { readPrivateFile } from '../platform/private-files.js';
 
 export type ReleaseStatus = 'pending' | 'succeeded' | 'failed';
 
@@ -115,8 +115,9 @@ function readFile(stateDir: string): ReleaseFile {
   const path = releasesPath(stateDir);
   let text: string;
   try {
-    text = readFileSync(path, 'utf8');
+    text = readPrivateFile(path);
   } catch (err) {
+    if (err instanceof DozenError) throw err; // a link, refused
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { version: 1, current: null, releases: [] };
     throw new DozenError('config', `cannot read ${path}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
   }

@@ -5,7 +5,7 @@
 // handling of NODE_EXTRA_CA_CERTS.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { version } from '../../src/cli/version.js';
@@ -229,5 +229,52 @@ test('the code cache: written on the first run (0600 in a 0700 folder), used by 
     assert.deepEqual(caches(), [file], 'no temporary file left behind');
   } finally {
     rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('a planted code cache is never loaded: a cache folder that is a link, writable by others or owned by another user is refused in one line', T, async () => {
+  const home = mkdtempSync(join(tmpdir(), 'dozen-cache-'));
+  const env = { XDG_CACHE_HOME: home };
+  const folder = join(home, 'dozen');
+  const elsewhere = mkdtempSync(join(tmpdir(), 'dozen-cache-target-'));
+  const run = async (why: RegExp) => {
+    const result = await dozen(['--version'], { env });
+    assert.equal(result.code, 0, result.stderr);
+    assert.equal(result.stdout, `${version}\n`);
+    assert.match(result.stderr, why);
+    assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+  };
+  try {
+    // Written by someone who may write there: dozen would run their code. A real cache, so that only
+    // the refusal keeps it from being used; nothing is written beside it either.
+    await dozen(['--version'], { env });
+    const [file] = readdirSync(folder);
+    assert.ok(file !== undefined);
+    chmodSync(folder, 0o777);
+    const before = statSync(join(folder, file)).mtimeMs;
+    await run(/^dozen: warning: not using the code cache: .*dozen is writable by other users \(make it yours alone: chmod go-w /);
+    assert.deepEqual(readdirSync(folder), [file]);
+    assert.equal(statSync(join(folder, file)).mtimeMs, before);
+    chmodSync(folder, 0o700);
+    if (process.getuid?.() === 0) {
+      chownSync(folder, 65534, 65534);
+      await run(/belongs to uid 65534, not to you \(uid 0\)/);
+      chownSync(folder, 0, 0);
+    }
+    // The cache file itself a link (to a cache file someone else controls).
+    const planted = join(elsewhere, 'planted.v8cache');
+    writeFileSync(planted, readFileSync(join(folder, file)));
+    rmSync(join(folder, file));
+    symlinkSync(planted, join(folder, file));
+    await run(/\.v8cache is a symbolic link/);
+    // The folder a link.
+    rmSync(folder, { recursive: true });
+    mkdirSync(join(elsewhere, 'dozen'), { mode: 0o700 });
+    symlinkSync(join(elsewhere, 'dozen'), folder);
+    await run(/dozen is a symbolic link \(remove it: rm /);
+    assert.deepEqual(readdirSync(join(elsewhere, 'dozen')), [], 'nothing written through the link');
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+    rmSync(elsewhere, { recursive: true, force: true });
   }
 });

@@ -324,3 +324,24 @@ test('a subscriber that stops reading loses output events, is told how many, and
   assert.ok(outputs >= 8 && outputs < 32, `${outputs} output events delivered`);
   assert.equal((dropped.count ?? 0) + outputs, 32, 'every output event is either delivered or counted');
 });
+
+/** Writes `lines` on a raw connection, half-closes it as `nc -N` does, and collects what comes back until the server closes. */
+function halfClosedExchange(socketPath: string, lines: string[]): Promise<string[]> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(socketPath);
+    let text = '';
+    socket.setEncoding('utf8').on('data', (s: string) => (text += s));
+    socket.on('error', reject);
+    socket.on('close', () => resolve(text.split('\n').filter((l) => l !== '')));
+    socket.end(lines.map((l) => `${l}\n`).join(''));
+  });
+}
+
+test('a client that half-closes its side after its requests (nc -N) gets every answer, then the server hangs up', { timeout: 10_000 }, async () => {
+  await serve(new FakeSupervisor([spec('web.1', 5000)]));
+  const answers = await halfClosedExchange(claim?.socketPath as string, ['{"v":1,"id":1,"method":"hello"}', '{"v":1,"id":2,"method":"status"}']);
+  assert.equal(answers.length, 2, answers.join('\n'));
+  const [hello, status] = answers.map((a) => JSON.parse(a) as { id: number; ok: boolean; result: Record<string, unknown> });
+  assert.deepEqual([hello?.id, hello?.ok, status?.id, status?.ok], [1, true, 2, true]);
+  assert.equal(hello?.result.pid, process.pid);
+});

@@ -100,3 +100,22 @@ test('no files, empty files', { timeout: 5_000 }, () => {
 test('inherited keys like __proto__ or toString are plain data', { timeout: 5_000 }, () => {
   assert.deepEqual(valuesOf(loadEnv(files('A=$toString\nB=${constructor:-d}'), {}, DEFAULTS)), { A: '', B: 'd' });
 });
+
+test('what no process environment can hold is an error naming the line: a NUL byte, a value over 128 KiB, 1 MiB in all', { timeout: 5_000 }, () => {
+  const messages = (text: string) => loadEnv(files(text), {}, DEFAULTS).diagnostics.map((d) => `${d.line}: ${d.message}`);
+  assert.deepEqual(messages('A="x\0y"\nB=\'\0\'\nC=x\0'), [
+    '1: A: the value contains a NUL byte, which no environment variable can hold',
+    '2: B: the value contains a NUL byte, which no environment variable can hold',
+    '3: C: the value contains a NUL byte, which no environment variable can hold',
+  ]);
+  // KEY=value and its NUL: 131072 bytes is the most.
+  assert.deepEqual(messages(`AB=${'v'.repeat(131_072 - 4)}`), []);
+  assert.deepEqual(messages(`AB=${'v'.repeat(131_072 - 3)}`), ["1: AB: the value is 129 KiB; one environment variable holds at most 128 KiB (Linux's MAX_ARG_STRLEN)"]);
+  // Expansion stops as soon as the value passes the cap: three copies of 64 KiB are never built.
+  const tripled = `H=${'h'.repeat(65_536)}\nT=\${H}\${H}\${H}\${H}`;
+  assert.deepEqual(messages(tripled), ['2: T: expands to more than 128 KiB']);
+  const many = Array.from({ length: 9 }, (_, i) => `V${i}=${'v'.repeat(120_000)}`).join('\n');
+  assert.deepEqual(messages(many), ["9: V8: the env files' values add up to more than 1024 KiB, more than a process environment can be given"]);
+  // A bare KEY copies what dozen was given: never refused.
+  assert.deepEqual(loadEnv(files('BIG'), { BIG: 'b'.repeat(200_000) }, DEFAULTS).diagnostics, []);
+});

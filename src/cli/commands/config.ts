@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { requireDirectory } from '../../app/load-app.js';
 import { gitignoreHint } from '../../control/gitignore-hint.js';
 import { DozenError, ExitCode } from '../../errors.js';
-import { ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
+import { checkStateDir, ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
 import { configFromEnvFile } from '../../releases/config-from-env-file.js';
 import { configStore, INSTANCE_KEYS, parseConfigAssignments, requireConfigKey, type ConfigStore } from '../../releases/config-store.js';
 import { flag } from '../options.js';
@@ -133,6 +133,7 @@ async function change(opts: RootOptions, write: (store: ConfigStore) => string |
 function readStore(opts: RootOptions): ConfigStore {
   const root = controlRoot(opts);
   requireDirectory(root);
+  checkStateDir(stateDirFor(root));
   return configStore(stateDirFor(root));
 }
 

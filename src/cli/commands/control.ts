@@ -10,7 +10,7 @@ import { joinScaleArgs } from '../../control/scaler.js';
 import { attachControlServer } from '../../control/server.js';
 import { controlSocketPath } from '../../control/socket-path.js';
 import { DozenError, ExitCode } from '../../errors.js';
-import { ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
+import { checkStateDir, ensureStateDir, stateDirFor } from '../../platform/state-dir.js';
 import type { Attachment } from '../attachment.js';
 import { appChanges } from '../../app/app-changes.js';
 import { appModel, type AppModel } from '../../app/app-model.js';
@@ -143,6 +143,7 @@ export function controlRoot(opts: Pick<AppCliOptions, 'root' | 'procfile'>, cwd 
 /** Connects to the app's dozen, runs `fn`, hangs up; protocol failures become DozenErrors. */
 async function withControl(opts: AppCliOptions, fn: (client: ControlClient) => Promise<void>): Promise<void> {
   const root = controlRoot(opts);
+  checkStateDir(stateDirFor(root));
   const client = await connectToApp(root, controlSocketPath(stateDirFor(root)));
   try {
     await fn(client);

@@ -15,7 +15,7 @@ import { controlSocketPath } from '../../control/socket-path.js';
 import { LogReader } from '../../logs/store/log-reader.js';
 import { StoreMaintenance } from '../../logs/store/store-maintenance.js';
 import type { StoredLine } from '../../logs/store/stored-line.js';
-import { stateDirFor } from '../../platform/state-dir.js';
+import { checkStateDir, stateDirFor } from '../../platform/state-dir.js';
 import { matchInstances, type NamedInstance } from '../../control/match-instances.js';
 import { flag } from '../options.js';
 import { printWarnings } from '../print.js';
@@ -61,12 +61,14 @@ async function logs(opts: LogsOptions): Promise<void> {
   if (tail && query.untilUs !== undefined) throw new DozenError('usage', '--until cannot be combined with --tail');
   const root = controlRoot(opts);
   const stateDir = stateDirFor(root);
+  checkStateDir(stateDir);
   const format = opts.json ? formatJson : formatLogplex;
   const out = new LineWriter(process.stdout);
 
   const maintenance = new StoreMaintenance(stateDir);
   const open = () => {
-    maintenance.createStoreFromSpool();
+    const notice = maintenance.createStoreFromSpool();
+    if (notice !== undefined) printWarnings([notice]);
     return LogReader.open(stateDir);
   };
   let reader = open();

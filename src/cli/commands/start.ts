@@ -13,7 +13,7 @@ import { RESTART_MODES, type RestartMode } from '../../supervisor/restart-policy
 import { portAllocator } from '../../supervisor/port-allocator.js';
 import { createSupervisor } from '../../supervisor/supervisor.js';
 import { kernelFreePort } from '../../platform/free-port.js';
-import { setExitStatus } from '../exit-status.js';
+import { outliveStdout, setExitStatus } from '../exit-status.js';
 import { planInstances, processTypes } from '../../app/plan.js';
 import { loadAppFromCli } from '../app-source.js';
 import { addAppOptions, addFormationOptions, flag, parseSeconds, type AppCliOptions } from '../options.js';
@@ -81,6 +81,7 @@ export function register(program: Command): void {
 }
 
 async function start(types: string[], opts: StartOptions, colorUnset: boolean): Promise<void> {
+  outliveStdout();
   const running = opts.release === true || typeof opts.release === 'string' ? await runningRelease(opts.release, opts) : undefined;
   const app = running?.app ?? loadAppFromCli(opts);
   printWarnings(app.warnings);

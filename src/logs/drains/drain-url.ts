@@ -37,9 +37,16 @@ export function parseDrainUrl(text: string): DrainTarget {
     }
     case 'https:': {
       if (url.hostname === '') throw new DozenError('usage', `--drain: ${shown}: expected a host`);
+      const decoded = (part: string, what: string) => {
+        try {
+          return decodeURIComponent(part);
+        } catch {
+          throw new DozenError('usage', `--drain: ${shown}: the ${what} is not valid percent-encoding (write a "%" as %25)`);
+        }
+      };
       const authorization =
         url.username !== '' || url.password !== ''
-          ? `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64')}`
+          ? `Basic ${Buffer.from(`${decoded(url.username, 'user')}:${decoded(url.password, 'password')}`).toString('base64')}`
           : undefined;
       url.username = '';
       url.password = '';

@@ -20,6 +20,7 @@ import { ChunkQueue } from './chunk-queue.js';
 import { DEFAULT_RETENTION, type Retention } from './retention.js';
 import { storePath } from './store-path.js';
 import { spoolPath, SpoolWriter } from './spool.js';
+import { isNoRoom, StoreStall } from './store-stall.js';
 import { attached, EARLY_FLUSH_BYTES, transition, writerBusy, type Effect, type Input, type StoreMachineConfig, type TimerName } from './store-machine.js';
 import type { StoredLine } from './stored-line.js';
 import type { FromWorker, StoreWorkerData, ToWorker } from './store-worker.js';
@@ -100,6 +101,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   };
   const queue = new ChunkQueue(config.maxQueueBytes);
   const spool = new SpoolWriter(spoolPath(opts.stateDir));
+  const stall = new StoreStall();
   const workerData: StoreWorkerData = {
     dbPath: storePath(opts.stateDir),
     spoolPath: spool.path,
@@ -165,12 +167,23 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
         return clearTimer(e.timer);
       case 'spool': {
         const batch = take(false); // the spool writes it at once: the arena is kept
-        try {
-          if (batch) spool.append(batch);
-        } catch (err) {
-          return dispatch({ type: 'spool-failed', message: `cannot write ${spool.path}: ${(err as Error).message}` });
+        // A full disk: the lines are counted, not stored, until a retry finds room.
+        if (!batch || !(stall.shouldTry(clock.now()) || state.state === 'draining')) {
+          stall.skip(batch);
+          return dispatch({ type: 'spooled', batchBytes: 0, spoolBytes: spool.bytes });
         }
-        return dispatch({ type: 'spooled', batchBytes: batch?.bytes.length ?? 0, spoolBytes: spool.bytes });
+        try {
+          spool.append(batch);
+        } catch (err) {
+          if (!isNoRoom(err)) return dispatch({ type: 'spool-failed', message: `cannot write ${spool.path}: ${(err as Error).message}` });
+          stall.skip(batch);
+          const notice = stall.failed(clock.now(), `cannot write ${spool.path}: ${(err as NodeJS.ErrnoException).code === 'EDQUOT' ? 'the disk quota is used up' : 'no space left on the device'}`);
+          if (notice !== undefined) warn(notice);
+          return dispatch({ type: 'spooled', batchBytes: 0, spoolBytes: spool.bytes });
+        }
+        const resumed = stall.succeeded();
+        if (resumed !== undefined) warn(resumed);
+        return dispatch({ type: 'spooled', batchBytes: batch.bytes.length, spoolBytes: spool.bytes });
       }
       case 'close-spool':
         return spool.close();

@@ -71,7 +71,9 @@ export class LogReader {
       throw new DozenError('config', `${path}: the log store is damaged (${code}); the next dozen start moves it aside and starts a new one`);
     }
     db.close();
-    if (version === 0) return undefined; // created a moment ago, schema not written yet
+    // Created a moment ago (schema not written yet), or left empty by a full disk: the spool's
+    // lines are read over an empty store.
+    if (version === 0) return spoolGeneration(spoolPath(stateDir)) === undefined ? undefined : new LogReader(openEmptyStore(), stateDir);
     throw new DozenError('config', `${path}: the log store has format ${version}, this dozen reads format ${SCHEMA_VERSION}; the next dozen start rebuilds it`);
   }
 

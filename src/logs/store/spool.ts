@@ -12,8 +12,9 @@
 //   stream | instance | the lines (complete, `\n`-terminated)
 // The generation (creation time in µs, plus a random part) tells one spool from the next: the
 // database's `meta` keeps the generation and the offset moved so far.
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, readSync, renameSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import { openPrivate } from '../../platform/private-files.js';
 import type { Batch } from './batch.js';
 import type { LogSource } from './stored-line.js';
 
@@ -80,7 +81,13 @@ export class SpoolWriter {
     // One write: a SIGKILL leaves whole batches (a short write would only come with a full disk).
     const bytes = batch.bytes;
     let off = 0;
-    while (off < bytes.length) off += writeSync(this.fd as number, bytes, off, bytes.length - off);
+    try {
+      while (off < bytes.length) off += writeSync(this.fd as number, bytes, off, bytes.length - off);
+    } catch (err) {
+      // A full disk took part of the batch: cut it off, so the next append starts on a record.
+      if (off > 0) ftruncateSync(this.fd as number, this.size);
+      throw err;
+    }
     this.size += bytes.length;
   }
 
@@ -91,7 +98,7 @@ export class SpoolWriter {
   }
 
   private open(): void {
-    let fd = openSync(this.path, 'a+', 0o600);
+    let fd = openPrivate(this.path, 'append');
     let size = fstatSync(fd).size;
     if (size >= SPOOL_HEADER) {
       // Left by an earlier run: appended to if whole. A write cut short (a full disk) is cut off;
@@ -100,7 +107,7 @@ export class SpoolWriter {
       if (end === undefined) {
         closeSync(fd);
         renameSync(this.path, `${this.path}.damaged`);
-        fd = openSync(this.path, 'a+', 0o600);
+        fd = openPrivate(this.path, 'append');
         size = 0;
       } else if (end < size) {
         ftruncateSync(fd, end);
@@ -109,12 +116,17 @@ export class SpoolWriter {
     }
     if (size < SPOOL_HEADER) {
       // New (or a header torn by a full disk): start a new generation.
-      ftruncateSync(fd, 0);
       const head = Buffer.alloc(SPOOL_HEADER);
       head.writeUInt32LE(MAGIC, 0);
       head.writeUInt32LE(VERSION, 4);
       head.writeDoubleLE(Date.now() * 1000 + Math.floor(Math.random() * 1000), 8);
-      writeSync(fd, head);
+      try {
+        ftruncateSync(fd, 0);
+        if (writeSync(fd, head) !== SPOOL_HEADER) throw Object.assign(new Error('short write of the spool header'), { code: 'ENOSPC' });
+      } catch (err) {
+        closeSync(fd); // the next append opens it again (a torn header is started over)
+        throw err;
+      }
       size = SPOOL_HEADER;
     }
     this.fd = fd;
@@ -134,9 +146,9 @@ export function readSpool(
 ): { gen: number; records: SpoolRecord[]; end: number; size: number } | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = openPrivate(path, 'read');
   } catch {
-    return undefined;
+    return undefined; // none, or not one to read (a link)
   }
   try {
     const size = fstatSync(fd).size;

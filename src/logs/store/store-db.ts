@@ -9,7 +9,8 @@
 // built behind the writes in small slices; `meta.fts_indexed_to` is the last line it covers.
 // Readers search the index up to there and index the few newer lines themselves, in memory, so
 // a search is complete even while the index is catching up.
-import { closeSync, chmodSync, existsSync, openSync, renameSync } from 'node:fs';
+import { existsSync, renameSync } from 'node:fs';
+import { ensurePrivateFile, refuseLink } from '../../platform/private-files.js';
 import Database from 'better-sqlite3';
 
 export { STORE_FILE, storePath } from './store-path.js';
@@ -60,8 +61,9 @@ export function openStoreForWriting(path: string, onNotice?: (text: string) => v
 }
 
 function open(path: string): Db {
-  if (!existsSync(path)) closeSync(openSync(path, 'a', 0o600));
-  chmodSync(path, 0o600); // SQLite gives -wal and -shm the same mode as the database file
+  // SQLite follows links: none of its three files may be one (a link committed in a repository).
+  refuseLinks(path);
+  ensurePrivateFile(path); // SQLite gives -wal and -shm the same mode as the database file
   const db = new Database(path);
   // No fsync: a committed batch is in the operating system's hands, so it survives dozen dying
   // (SIGKILL included); only an OS crash or power loss can lose it or damage the file, and then
@@ -86,10 +88,15 @@ export function openEmptyStore(): Db {
 
 /** Opens an existing store for reading; returns undefined when there is none yet. */
 export function openStoreForReading(path: string): Db | undefined {
+  refuseLinks(path);
   if (!existsSync(path)) return undefined;
   const db = new Database(path, { readonly: true, fileMustExist: true });
   db.pragma('busy_timeout = 5000');
   return db;
+}
+
+function refuseLinks(path: string): void {
+  for (const suffix of ['', '-wal', '-shm']) refuseLink(path + suffix);
 }
 
 function migrate(db: Db): void {

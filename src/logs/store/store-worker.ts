@@ -10,6 +10,7 @@ import { openStoreForWriting } from './store-db.js';
 import type { Retention } from './retention.js';
 import type { Batch } from './batch.js';
 import { StoreWriter } from './store-writer.js';
+import { isNoRoom, StoreStall } from './store-stall.js';
 import type { StoredLine } from './stored-line.js';
 
 export interface StoreWorkerData {
@@ -61,17 +62,33 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   let lastPrune = 0;
   let lastBatchAt = 0;
   let lastBatchLines = 0;
-  try {
-    // The lines spooled while no writer ran come first: they keep the line numbers `dozen logs`
-    // gave them. Once wholly moved, the file goes; the next spool is a new generation.
+  // A full disk (SQLITE_FULL): a batch's transaction rolls back; its lines are counted and the
+  // next batches are tried after a backoff, until one commits (store-stall.ts).
+  const stall = new StoreStall();
+  const notice = (text: string | undefined) => text !== undefined && send({ type: 'notice', text });
+  const noRoom = () => `cannot write ${data.dbPath}: no space left on the device`;
+  // The lines spooled while no writer ran come first: they keep the line numbers `dozen logs`
+  // gave them. Once wholly moved, the file goes; the next spool is a new generation. On a full
+  // disk, moving them waits for room too, and is done before the next batch that commits.
+  let spoolPending = true;
+  const moveSpool = () => {
     const moved = writer.ingestSpool(data.spoolPath);
     if (moved.complete) unlinkSync(data.spoolPath);
+    spoolPending = false;
+    return moved;
+  };
+  try {
+    const moved = moveSpool();
     lastBatchAt = Date.now();
     lastBatchLines = moved.lines;
     send({ type: 'moved', lastId: moved.lastId, lines: moved.lines });
   } catch (err) {
-    send({ type: 'failed', message: `cannot move ${data.spoolPath} into the store: ${(err as Error).message}` });
-    return;
+    if (!isNoRoom(err)) {
+      send({ type: 'failed', message: `cannot move ${data.spoolPath} into the store: ${(err as Error).message}` });
+      return;
+    }
+    notice(stall.failed(Date.now(), noRoom()));
+    send({ type: 'moved', lastId: writer.nextLine() - 1, lines: 0 });
   }
 
   let maintenance: NodeJS.Immediate | undefined;
@@ -92,6 +109,7 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
       }
       if (worked) maintenance = setImmediate(maintain);
     } catch (err) {
+      if (isNoRoom(err)) return; // indexing and pruning wait for the next batch, and for room
       send({ type: 'failed', message: (err as Error).message });
     }
   };
@@ -105,7 +123,23 @@ function run(port: NonNullable<typeof parentPort>, data: StoreWorkerData): void 
   port.on('message', (msg: ToWorker) => {
     try {
       if (msg.type === 'batch') {
-        const committed = writer.write(msg.batch, msg.keepLines);
+        if (!stall.shouldTry(Date.now())) {
+          stall.skip(msg.batch);
+          send({ type: 'committed', lastId: writer.nextLine() - 1, lines: 0 });
+          return;
+        }
+        let committed: ReturnType<StoreWriter['write']>;
+        try {
+          if (spoolPending) moveSpool();
+          committed = writer.write(msg.batch, msg.keepLines);
+        } catch (err) {
+          if (!isNoRoom(err)) throw err;
+          stall.skip(msg.batch);
+          notice(stall.failed(Date.now(), noRoom()));
+          send({ type: 'committed', lastId: writer.nextLine() - 1, lines: 0 });
+          return;
+        }
+        notice(stall.succeeded());
         lastBatchAt = Date.now();
         lastBatchLines = committed.lines;
         send({ type: 'committed', ...committed });

@@ -25,7 +25,8 @@ export function groupSpawner(opts: GroupSpawnerOptions = {}): Spawner {
 
 function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
   const { spec } = req;
-  const child = spawnGroup({ command: execCommand(spec.command), cwd: spec.cwd, env: req.env });
+  const command = req.cgroup === undefined ? execCommand(spec.command) : enterCgroup(req.cgroup, execCommand(spec.command));
+  const child = spawnGroup({ command, cwd: spec.cwd, env: req.env });
   const splitter = (stream: StreamName) =>
     new LineSplitter({
       ...(opts.idleMs === undefined ? {} : { idleMs: opts.idleMs }),
@@ -101,4 +102,15 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
       child.stderr.destroy();
     },
   };
+}
+
+/**
+ * `command`, run by a shell that first writes its own pid into the leaf's cgroup.procs: nothing
+ * it starts can be born outside the cgroup (dozen writing the pid after spawn returns would leave
+ * the shell a moment to fork). `echo` is a builtin: no extra process; a refused write is silent,
+ * and dozen, which writes the pid too, then falls back to the cookie.
+ */
+export function enterCgroup(leaf: string, command: string): string {
+  const file = `'${`${leaf}/cgroup.procs`.replaceAll("'", `'\\''`)}'`;
+  return `{ echo $$ >${file}; } 2>/dev/null\n${command}`;
 }

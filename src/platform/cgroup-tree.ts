@@ -14,7 +14,7 @@ import { accessSync, constants, mkdirSync, readFileSync, rmdirSync, writeFileSyn
 
 export interface CgroupTreeOptions {
   procRoot?: string;
-  /** The name of dozen's folder under its cgroup (default `dozen-<pid>`). */
+  /** The name of dozen's folder under its cgroup (default `dozen-<pid>`, then `dozen-<pid>.<n>`). */
   name?: string;
   platform?: NodeJS.Platform;
 }
@@ -50,6 +50,9 @@ export function currentCgroup(text: string): string | undefined {
   return line === undefined ? undefined : line.slice(3);
 }
 
+/** Trees opened by this process so far: each gets its own folder (the doctor runs several supervisors). */
+let opened = 0;
+
 export class CgroupTree {
   private readonly leaves = new Set<string>();
   private readonly hasKill: boolean;
@@ -75,7 +78,8 @@ export class CgroupTree {
       const here = `${mount.mountPoint}${current.slice(rootPrefix.length)}`.replace(/\/+$/, '');
       // Moving our children out of `here` needs its cgroup.procs (the common ancestor's).
       accessSync(`${here}/cgroup.procs`, constants.W_OK);
-      const root = `${here}/${opts.name ?? `dozen-${process.pid}`}`;
+      const root = `${here}/${opts.name ?? (opened === 0 ? `dozen-${process.pid}` : `dozen-${process.pid}.${opened}`)}`;
+      opened += 1;
       removeQuietly(root); // a dead dozen's with our pid, if empty
       mkdirSync(root);
       return new CgroupTree(root);

@@ -55,14 +55,13 @@ let opened = 0;
 
 export class CgroupTree {
   private readonly leaves = new Set<string>();
-  private readonly hasKill: boolean;
+  private made = false;
+  private hasKill: boolean | undefined;
 
   private constructor(
     /** `/sys/fs/cgroup/.../dozen-<pid>`: the folder the watchdog kills and removes. */
     readonly root: string,
-  ) {
-    this.hasKill = exists(`${root}/cgroup.kill`);
-  }
+  ) {}
 
   /** dozen's subtree, created; undefined (silently) where cgroups cannot be used. */
   static open(opts: CgroupTreeOptions = {}): CgroupTree | undefined {
@@ -80,8 +79,7 @@ export class CgroupTree {
       accessSync(`${here}/cgroup.procs`, constants.W_OK);
       const root = `${here}/${opts.name ?? (opened === 0 ? `dozen-${process.pid}` : `dozen-${process.pid}.${opened}`)}`;
       opened += 1;
-      removeQuietly(root); // a dead dozen's with our pid, if empty
-      mkdirSync(root);
+      // Created with the first leaf (once the watchdog, which removes it, runs), not here.
       return new CgroupTree(root);
     } catch (err) {
       if (unusable(err)) return undefined;
@@ -93,6 +91,11 @@ export class CgroupTree {
   leaf(n: number): string | undefined {
     const path = `${this.root}/${n}`;
     try {
+      if (!this.made) {
+        removeQuietly(this.root); // a dead dozen's with our pid, if empty
+        mkdirSync(this.root);
+        this.made = true;
+      }
       mkdirSync(path);
     } catch (err) {
       if (!unusable(err)) throw err;
@@ -108,8 +111,9 @@ export class CgroupTree {
       writeFileSync(`${leaf}/cgroup.procs`, `${pid}\n`);
       return true;
     } catch (err) {
-      // ESRCH: it exited already (nothing left to track there).
-      if (unusable(err) || (err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+      // ESRCH: reaped already (a zombie is still moved); what it started is in the leaf, if anywhere.
+      if ((err as NodeJS.ErrnoException).code === 'ESRCH') return true;
+      if (unusable(err)) return false;
       throw err;
     }
   }
@@ -130,6 +134,7 @@ export class CgroupTree {
 
   /** SIGKILLs everything in `leaf` at once (cgroup.kill, Linux 5.14+); false where there is none. */
   kill(leaf: string): boolean {
+    this.hasKill ??= exists(`${leaf}/cgroup.kill`);
     if (!this.hasKill) return false;
     try {
       writeFileSync(`${leaf}/cgroup.kill`, '1\n');
@@ -148,7 +153,7 @@ export class CgroupTree {
   /** Removes every empty leaf and, if they all went, dozen's folder. */
   dispose(): void {
     for (const leaf of this.leaves) this.remove(leaf);
-    if (this.leaves.size === 0) removeQuietly(this.root);
+    if (this.made && this.leaves.size === 0 && removeQuietly(this.root)) this.made = false;
   }
 }
 

@@ -59,7 +59,7 @@ function dozenCgroupOf(pid: number): string {
   return `${mount.mountPoint}${match[1]?.slice(mount.root === '/' ? 0 : mount.root.length)}`;
 }
 
-for (const how of ['SIGTERM', 'quit', 'SIGKILL'] as const) {
+for (const how of ['SIGTERM', 'SIGINT twice', 'quit', 'SIGKILL'] as const) {
   test(`${how}: a process that cleared its environment and left its session is stopped with its instance`, { skip, timeout: 30_000 }, async () => {
     const { a, run, hidden, started } = await startHidden();
     const folder = dozenCgroupOf(hidden);
@@ -70,12 +70,15 @@ for (const how of ['SIGTERM', 'quit', 'SIGKILL'] as const) {
     if (how === 'quit') {
       const quit = await runCli(['quit', '-d', a.dir]);
       assert.equal(quit.code, 0, quit.stderr);
+    } else if (how === 'SIGINT twice') {
+      run.signal('SIGINT');
+      run.signal('SIGINT');
     } else {
       run.signal(how);
     }
     const result = await run.exited(10_000);
     if (how === 'SIGKILL') assert.equal(result.signal, 'SIGKILL');
-    else assert.equal(result.code, how === 'quit' ? 0 : 143, result.stdout + result.stderr);
+    else assert.equal(result.code, { quit: 0, SIGTERM: 143, 'SIGINT twice': 130 }[how], result.stdout + result.stderr);
     await assertAllGone([hidden, ...started]);
     // Nothing waited for the 20 s stop timeout.
     assert.ok(Date.now() - asked < 5_000, `took ${Date.now() - asked} ms`);
@@ -102,6 +105,23 @@ test('dozen stop: the hidden process stops with its instance, whose leaf is remo
   await run.exited(10_000);
   await assertAllGone(started);
   await waitUntil(() => !existsSync(folder), `${folder} removed`, 2_000, () => folder);
+});
+
+test('dozen restart: the hidden process of the old run is gone, the new run has its own leaf', { skip, timeout: 30_000 }, async () => {
+  const { a, run, hidden, started } = await startHidden();
+  const leafOf = (pid: number) => readFileSync(`/proc/${pid}/cgroup`, 'utf8').match(/^0::(.*)$/m)?.[1];
+  const oldLeaf = leafOf(hidden);
+  const restart = await runCli(['restart', 'd', '-d', a.dir]);
+  assert.equal(restart.code, 0, restart.stderr);
+  await assertAllGone([hidden]);
+  const hiddenPids = () => [...run.stdout().matchAll(/hidden (\d+)/g)].map((m) => Number(m[1]));
+  const second = await waitUntil(() => hiddenPids()[1], 'a second hidden process', 10_000, () => run.stdout());
+  seen.add(second);
+  assert.notEqual(leafOf(second), oldLeaf);
+  const quit = await runCli(['quit', '-d', a.dir]);
+  assert.equal(quit.code, 0, quit.stderr);
+  const result = await run.exited(10_000);
+  await assertAllGone([second, ...started, ...[...result.stdout.matchAll(/started pid (\d+)/g)].map((m) => Number(m[1]))]);
 });
 
 test('DOZEN_CGROUP=off: the same process is out of reach (what the cgroup adds)', { skip, timeout: 30_000 }, async () => {

@@ -166,3 +166,26 @@ test('with a cgroup: a process that cleared its environment and left its session
   }
   assert.ok(!existsSync(cgroups!.root), 'dozen’s folder is removed');
 });
+
+test('a run the kernel refuses to move is tracked by its cookie, and so are the next ones', () => {
+  const calls: string[] = [];
+  // A tree whose moves are refused (EACCES on cgroup.procs, as in a foreign cgroup).
+  const refusing = {
+    root: '/cg/dozen-1',
+    leaf: (n: number) => (calls.push(`leaf ${n}`), `/cg/dozen-1/${n}`),
+    enter: (leaf: string) => (calls.push(`enter ${leaf}`), false),
+    remove: (leaf: string) => void calls.push(`remove ${leaf}`),
+    procs: () => [],
+    kill: () => false,
+    dispose: () => void calls.push('dispose'),
+  } as unknown as CgroupTree;
+  const tracker = new ProcessTracker({ cgroups: refusing });
+  const first = tracker.newCookie();
+  assert.equal(tracker.cgroupFor(first), '/cg/dozen-1/1');
+  tracker.track(4_000_001, first);
+  assert.equal(tracker.methodOf(4_000_001), 'cookie');
+  const second = tracker.newCookie();
+  assert.equal(tracker.cgroupFor(second), undefined, 'no leaf once refused');
+  tracker.dispose();
+  assert.deepEqual(calls, ['leaf 1', 'enter /cg/dozen-1/1', 'remove /cg/dozen-1/1', 'dispose']);
+});

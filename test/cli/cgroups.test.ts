@@ -34,8 +34,11 @@ const skip = cgroupsUnusable() ?? false;
 
 const { apps, seen } = cleanUpAfterEachTest();
 
-/** `env -i` drops the cookie, `setsid` leaves the group and the session: out of the cookie's reach. */
-const HIDDEN = `env -i setsid sleep 1000 & echo hidden $!; exec sleep 1000`;
+/**
+ * `env -i` drops the cookie, `setsid` leaves the group and the session: out of the cookie's reach.
+ * It says its pid itself, so once it is said it has escaped (the cookie may catch it before).
+ */
+const HIDDEN = `env -i setsid sh -c 'echo hidden $$; exec sleep 1000' & exec sleep 1000`;
 
 async function startHidden(extra: Record<string, string> = {}): Promise<{ a: TempApp; run: Running; hidden: number; started: number[] }> {
   const a = await tempApp({ Procfile: `d: ${HIDDEN}\ne: sleep 1000\n` });
@@ -65,7 +68,7 @@ for (const how of ['SIGTERM', 'SIGINT twice', 'quit', 'SIGKILL'] as const) {
     const folder = dozenCgroupOf(hidden);
     assert.ok(existsSync(folder));
     // Found through the cgroup, it is said like any daemon.
-    await run.waitForOutput(new RegExp(`d\\.1: pid ${hidden} \\(sleep 1000\\) left its process group \\(setsid\\)`));
+    await run.waitForOutput(new RegExp(`d\\.1: pid ${hidden} \\([^\\n]*\\) left its process group \\(setsid\\)`));
     const asked = Date.now();
     if (how === 'quit') {
       const quit = await runCli(['quit', '-d', a.dir]);

@@ -1,19 +1,22 @@
 // What tracking processes by their environment cookie costs at 100 instances, each with a daemon
 // that left its group (`setsid sleep 1000 & exec sleep 1000`): a first scan (every process on
 // the machine classified, its environ read once), a scan once they are known, and the stop of the
-// whole formation: how many scans it took and how long. Run on demand:
-//   npm run build && node dist/bench/escape-scan.js [instances]
+// whole formation: how many scans it took and how long. `--cgroup`: each run in a leaf cgroup
+// (platform/cgroup-tree.ts; the cookie alone where none can be made). Run on demand:
+//   npm run build && node dist/bench/escape-scan.js [instances] [--cgroup]
+import { CgroupTree } from '../src/platform/cgroup-tree.js';
 import { DescendantScanner } from '../src/platform/descendants.js';
 import { ProcessTracker } from '../src/platform/process-tracker.js';
 import { createSupervisor } from '../src/supervisor/supervisor.js';
 import type { ProcessSpec } from '../src/formation/types.js';
 
-const count = Number(process.argv[2] ?? 100);
+const count = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 100);
+const cgroups = process.argv.includes('--cgroup') ? CgroupTree.open() : undefined;
 const specs: ProcessSpec[] = Array.from({ length: count }, (_, i) => ({
   name: `d.${i + 1}`, type: 'd', index: i + 1, command: 'setsid sleep 1000 & exec sleep 1000', port: undefined, env: {}, cwd: process.cwd(),
 }));
 let escapes = 0;
-const tracker = new ProcessTracker({ onEscape: () => (escapes += 1) });
+const tracker = new ProcessTracker({ onEscape: () => (escapes += 1), cgroups });
 const supervisor = createSupervisor({ specs, groups: tracker, canDie: ['d'] });
 const ms = (from: bigint) => Number(process.hrtime.bigint() - from) / 1e6;
 const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -46,6 +49,7 @@ const t = process.hrtime.bigint();
 await supervisor.shutdown('bench');
 await finished;
 const stopMs = ms(t);
+console.log(`tracking by ${cgroups ? `cgroup (${cgroups.root})` : 'cookie'}`);
 console.log(`${count} instances, ${escapes} daemons seen, ${listed} processes on the machine`);
 console.log(`first scan (classify everything): median ${median(cold).toFixed(2)} ms of 5`);
 console.log(`scan of known processes: median ${median(warm).toFixed(2)} ms of 20`);

@@ -27,7 +27,8 @@ function spawnOne(req: SpawnRequest, opts: GroupSpawnerOptions): SpawnedChild {
   const { spec } = req;
   let child: GroupChild;
   try {
-    child = spawnGroup({ command: execCommand(spec.command), cwd: spec.cwd, env: req.env });
+    const command = req.cgroup === undefined ? execCommand(spec.command) : enterCgroup(req.cgroup, execCommand(spec.command));
+    child = spawnGroup({ command, cwd: spec.cwd, env: req.env });
   } catch (e) {
     // Node throws, rather than emitting 'error', for some failures (E2BIG: an environment
     // larger than the system takes): the same failure as data, reported as an 'error' one is.
@@ -121,4 +122,15 @@ function failedSpawn(req: SpawnRequest, e: NodeJS.ErrnoException): SpawnedChild 
 
 function spawnError(e: NodeJS.ErrnoException): ExitOutcome {
   return { reason: 'spawn-error', message: e.message, ...(e.code === undefined ? {} : { errno: e.code }) };
+}
+
+/**
+ * `command`, run by a shell that first writes its own pid into the leaf's cgroup.procs: nothing
+ * it starts can be born outside the cgroup (dozen writing the pid after spawn returns would leave
+ * the shell a moment to fork). `echo` is a builtin: no extra process; a refused write is silent,
+ * and dozen, which writes the pid too, then falls back to the cookie.
+ */
+export function enterCgroup(leaf: string, command: string): string {
+  const file = `'${`${leaf}/cgroup.procs`.replaceAll("'", `'\\''`)}'`;
+  return `{ echo $$ >${file}; } 2>/dev/null\n${command}`;
 }

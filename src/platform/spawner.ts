@@ -16,6 +16,8 @@ export interface SpawnRequest {
   spec: ProcessSpec;
   /** The environment the child gets (already layered). */
   env: NodeJS.ProcessEnv;
+  /** A leaf cgroup the child's shell enters before it runs the command (platform/cgroup-tree.ts). */
+  cgroup?: string | undefined;
   /** One or more complete lines (see the `output` event). */
   onOutput(stream: StreamName, data: Buffer, partial: boolean): void;
   /**

@@ -14,6 +14,11 @@
 // the groups it SIGKILLs every process whose environment holds DOZEN_INSTANCE=<token>.*, found by
 // one `grep` over /proc/*/environ, again until two scans 50 ms apart find none (a child caught
 // between fork and exec has its cookie once it execs; a dying parent may still have forked).
+//
+// Where dozen tracks runs in cgroups (platform/cgroup-tree.ts), the watchdog's second argument is
+// dozen's cgroup folder: before the cookie scan it kills everything in it (one write to its
+// cgroup.kill, and a kill of each pid its leaves list, until they list none), then removes the
+// leaves and the folder. A clean shutdown removed them already: then there is nothing to do.
 import { spawn, type ChildProcess } from 'node:child_process';
 import type { Writable } from 'node:stream';
 
@@ -28,6 +33,19 @@ while read -r op; do
   esac
 done
 for g in $l; do kill -s KILL -- "-$g" 2>/dev/null; done
+c=$2
+if [ -n "$c" ] && [ -d "$c" ]; then
+  { [ -e "$c/cgroup.kill" ] && echo 1 >"$c/cgroup.kill"; } 2>/dev/null
+  n=0
+  while [ $n -lt 100 ]; do
+    n=$((n + 1))
+    p=$(cat "$c"/*/cgroup.procs 2>/dev/null)
+    [ -z "$p" ] && break
+    for q in $p; do kill -s KILL "$q" 2>/dev/null; done
+    sleep 0.02
+  done
+  rmdir "$c"/*/ "$c" 2>/dev/null
+fi
 [ -n "$1" ] || exit 0
 e=0 n=0
 while [ $e -lt 2 ] && [ $n -lt 100 ]; do
@@ -53,10 +71,14 @@ export interface Watchdog {
   close(): void;
 }
 
-/** `token`: kill the carriers of its cookies too (see above); it must be a plain word (hex). */
-export function startWatchdog(token?: string): Watchdog {
+/**
+ * `token`: kill the carriers of its cookies too (see above); it must be a plain word (hex).
+ * `cgroupRoot`: kill everything in that cgroup folder, then remove it.
+ */
+export function startWatchdog(token?: string, cgroupRoot?: string): Watchdog {
   if (token !== undefined && !/^[0-9a-z]+$/.test(token)) throw new RangeError(`watchdog: bad cookie token "${token}"`);
-  const child: ChildProcess = spawn('/bin/sh', ['-c', SCRIPT, 'dozen-watchdog', ...(token === undefined ? [] : [token])], {
+  const args = [token ?? '', ...(cgroupRoot === undefined ? [] : [cgroupRoot])];
+  const child: ChildProcess = spawn('/bin/sh', ['-c', SCRIPT, 'dozen-watchdog', ...args], {
     stdio: ['pipe', 'ignore', 'ignore'],
     detached: true,
   });

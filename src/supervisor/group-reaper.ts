@@ -18,6 +18,10 @@ export interface GroupOps {
   escaped?(pgid: number): number[];
   /** What every cookie begins with: the watchdog kills its carriers too. */
   readonly token?: string;
+  /** The leaf cgroup a new run (by its cookie) enters before anything else, if cgroups are used. */
+  cgroupFor?(cookie: string): string | undefined;
+  /** dozen's cgroup folder: the watchdog kills everything in it and removes it. */
+  readonly cgroupRoot?: string | undefined;
   dispose?(): void;
 }
 

@@ -11,6 +11,7 @@ import { probePort, type PortProbe } from '../platform/port-probe.js';
 import { COOKIE_VARIABLE } from '../platform/descendants.js';
 import { ProcessTracker, type Escapee } from '../platform/process-tracker.js';
 import { startWatchdog, type Watchdog } from '../platform/watchdog.js';
+import { CgroupTree } from '../platform/cgroup-tree.js';
 import type { ExitOutcome, SupervisorEvent } from './events.js';
 import { afterFinalExit } from './formation-rule.js';
 import { groupSpawner } from '../platform/group-spawner.js';
@@ -52,6 +53,8 @@ export interface SupervisorOptions {
   ports?: PortAllocator;
   /** The no-orphan guard; default: started with the real spawner, none with an injected one. */
   watchdog?: Watchdog | null;
+  /** Track each run in a cgroup v2 leaf where dozen may create one (default true; the cookie otherwise). */
+  cgroups?: boolean;
 }
 
 export interface Supervisor extends SupervisorHandle {
@@ -157,7 +160,13 @@ class FormationDriver implements Supervisor {
   constructor(private readonly opts: SupervisorOptions) {
     this.clock = opts.clock ?? realClock;
     this.spawner = opts.spawner ?? groupSpawner();
-    this.groups = opts.groups ?? new ProcessTracker({ onEscape: (e) => this.escapedGroup(e) });
+    this.groups =
+      opts.groups ??
+      new ProcessTracker({
+        onEscape: (e) => this.escapedGroup(e),
+        // A cgroup subtree for the real processes only, unless DOZEN_CGROUP=off.
+        cgroups: opts.spawner || (opts.cgroups ?? true) === false ? undefined : CgroupTree.open(),
+      });
     this.probe = opts.probePort ?? probePort;
     this.health = opts.probeHealth ?? httpHealthProbe;
     this.ports = opts.ports ?? portAllocator();
@@ -178,7 +187,7 @@ class FormationDriver implements Supervisor {
     this.emitHeld();
     if (this.phase !== 'idle') return this.finished;
     // The watchdog comes first: no child may exist that it does not know about.
-    if (this.watchdog === undefined) this.watchdog = startWatchdog(this.groups.token);
+    if (this.watchdog === undefined) this.watchdog = startWatchdog(this.groups.token, this.groups.cgroupRoot);
     const releasePhase = this.opts.releasePhase;
     if (releasePhase) {
       this.phase = 'release-phase';
@@ -378,6 +387,7 @@ class FormationDriver implements Supervisor {
     const child = this.spawner({
       spec,
       env,
+      cgroup: cookie === undefined ? undefined : this.groups.cgroupFor?.(cookie),
       onOutput: (stream, data, partial) => {
         // The hot path: one event per read, straight to the listeners (output carries no message).
         this.deliver({ type: 'output', at: this.clock.now(), instance: spec.name, stream, data, partial });

@@ -2,32 +2,18 @@
 // middle exits) are stopped with their instance by every way dozen stops, counted by `dozen ps`,
 // said once each, and killed by the watchdog after a SIGKILL of dozen; dozen exits once the
 // formation is gone, whatever still holds its pipes.
-import { after, afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { isPidAlive } from '../../src/platform/proc.js';
 import { assertAllGone, waitUntil } from '../fixtures/harness.js';
-import { killAllStarted, runCli, startCli, tempApp, type Running, type TempApp } from './helpers.js';
+import { cleanUpAfterEachTest, cliEnvDefaults, runCli, startCli, tempApp, type Running, type TempApp } from './helpers.js';
 
-const apps: TempApp[] = [];
-/** Pids a test saw: killed after it if still alive, whatever it asserted. */
-const seen = new Set<number>();
-afterEach(() => {
-  killAllStarted();
-  for (const pid of seen) kill(pid);
-  seen.clear();
-});
-after(async () => {
-  for (const app of apps) await app.cleanup();
-});
+// The method that needs no privilege: the environment cookie alone, even where dozen could use
+// cgroups (test/cli/cgroups.test.ts covers those).
+cliEnvDefaults.DOZEN_CGROUP = 'off';
 
-function kill(pid: number): void {
-  try {
-    process.kill(pid, 'SIGKILL');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
-  }
-}
+const { apps, seen } = cleanUpAfterEachTest();
 
 async function app(procfile: string, files: Record<string, string> = {}): Promise<TempApp> {
   const a = await tempApp({ Procfile: procfile, ...files });

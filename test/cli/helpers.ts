@@ -1,6 +1,7 @@
 // End-to-end helpers: run the BUILT CLI (`node dist/src/cli/main.js`) in temp folders, with a
 // clean environment, bounded waits, and every process started here killed when done.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { after, afterEach } from 'node:test';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -40,12 +41,15 @@ export function cleanEnv(extra: Record<string, string | undefined> = {}): Record
     const value = process.env[key];
     if (value !== undefined) env[key] = value;
   }
-  for (const [key, value] of Object.entries(extra)) {
+  for (const [key, value] of Object.entries({ ...cliEnvDefaults, ...extra })) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
   return env;
 }
+
+/** Variables every CLI run of a test file gets, set by the file (`DOZEN_CGROUP=off`). */
+export const cliEnvDefaults: Record<string, string> = {};
 
 /** Everything started by these helpers and not yet reaped: killed by killAllStarted(). */
 const started = new Set<ChildProcess>();
@@ -259,4 +263,28 @@ export function isAlive(pid: number): boolean {
     if (code === 'EPERM') return true; // alive, but not ours to signal
     throw err;
   }
+}
+
+/**
+ * For a test file: after each test, what the helpers started and every pid put in `seen` (a
+ * test's daemons) is SIGKILLed if still alive, whatever it asserted; `apps` are removed at the end.
+ */
+export function cleanUpAfterEachTest(): { apps: TempApp[]; seen: Set<number> } {
+  const apps: TempApp[] = [];
+  const seen = new Set<number>();
+  afterEach(() => {
+    killAllStarted();
+    for (const pid of seen) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'ESRCH') throw err;
+      }
+    }
+    seen.clear();
+  });
+  after(async () => {
+    for (const app of apps) await app.cleanup();
+  });
+  return { apps, seen };
 }

@@ -4,6 +4,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { CgroupTree } from '../../src/platform/cgroup-tree.js';
+import { enterCgroup } from '../../src/platform/group-spawner.js';
 import { COOKIE_VARIABLE, DescendantScanner, findCookie, parseStatIds } from '../../src/platform/descendants.js';
 import { groupMembers, isPidAlive } from '../../src/platform/proc.js';
 import { ProcessTracker, type Escapee } from '../../src/platform/process-tracker.js';
@@ -124,4 +127,65 @@ test('a scan reads each process once: later scans skip the ones that are not our
   for (let i = 0; i < 20; i++) scanner.scan(new Set());
   const perScanMs = Number(process.hrtime.bigint() - started) / 1e6 / 20;
   assert.ok(perScanMs < 25, `a scan of known processes took ${perScanMs.toFixed(2)} ms`);
+});
+
+const cgroups = CgroupTree.open({ name: `dozen-tracker-${process.pid}` });
+
+test('with a cgroup: a process that cleared its environment and left its session is found, said, SIGKILLed with the run, and its leaf removed', { skip: cgroups === undefined ? 'no cgroup2 subtree may be created here' : false, timeout: 15_000 }, async () => {
+  const escapes: Escapee[] = [];
+  const tracker = new ProcessTracker({ onEscape: (e) => escapes.push(e), cgroups });
+  const cookie = tracker.newCookie();
+  const leaf = tracker.cgroupFor(cookie);
+  assert.ok(leaf !== undefined && existsSync(leaf), 'a leaf for the run');
+  assert.equal(tracker.cgroupRoot, cgroups?.root);
+  // No cookie in its environment at all: only the cgroup can find the daemon.
+  const child = spawn('/bin/sh', ['-c', enterCgroup(leaf, 'env -i setsid sleep 1007 &\necho started\nexec sleep 1000')], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env: {} });
+  const pgid = child.pid!;
+  tracker.track(pgid, cookie);
+  const seen: number[] = [pgid];
+  try {
+    assert.equal(tracker.methodOf(pgid), 'cgroup');
+    const fmt = () => escapes.map((e) => `${e.pid} ${e.how} ${e.command}`).join('\n');
+    const [escape] = await waitUntil(() => (escapes.length === 1 ? escapes : undefined), 'the escape reported', 5_000, fmt);
+    seen.push(escape!.pid);
+    assert.deepEqual([escape!.command, escape!.how, escape!.pgid], ['sleep 1007', 'setsid', pgid]);
+    assert.deepEqual(tracker.escaped(pgid), [escape!.pid]);
+    process.kill(-pgid, 'SIGKILL');
+    await assertAllGone([pgid]);
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.deepEqual(tracker.liveGroups([pgid]), new Set([pgid]), 'the daemon keeps the run live');
+    tracker.signal(pgid, 'SIGKILL');
+    await assertAllGone(seen);
+    await waitUntil(() => tracker.liveGroups([pgid]).size === 0, 'the run to be over', 2_000, () => tracker.escaped(pgid).join(', '));
+    tracker.untrack(pgid);
+    assert.ok(!existsSync(leaf), 'the leaf is removed');
+  } finally {
+    tracker.dispose();
+    for (const pid of seen) killQuietly(pid);
+    killQuietly(pgid, true);
+  }
+  assert.ok(!existsSync(cgroups!.root), 'dozen’s folder is removed');
+});
+
+test('a run the kernel refuses to move is tracked by its cookie, and so are the next ones', () => {
+  const calls: string[] = [];
+  // A tree whose moves are refused (EACCES on cgroup.procs, as in a foreign cgroup).
+  const refusing = {
+    root: '/cg/dozen-1',
+    leaf: (n: number) => (calls.push(`leaf ${n}`), `/cg/dozen-1/${n}`),
+    enter: (leaf: string) => (calls.push(`enter ${leaf}`), false),
+    remove: (leaf: string) => void calls.push(`remove ${leaf}`),
+    procs: () => [],
+    kill: () => false,
+    dispose: () => void calls.push('dispose'),
+  } as unknown as CgroupTree;
+  const tracker = new ProcessTracker({ cgroups: refusing });
+  const first = tracker.newCookie();
+  assert.equal(tracker.cgroupFor(first), '/cg/dozen-1/1');
+  tracker.track(4_000_001, first);
+  assert.equal(tracker.methodOf(4_000_001), 'cookie');
+  const second = tracker.newCookie();
+  assert.equal(tracker.cgroupFor(second), undefined, 'no leaf once refused');
+  tracker.dispose();
+  assert.deepEqual(calls, ['leaf 1', 'enter /cg/dozen-1/1', 'remove /cg/dozen-1/1', 'dispose']);
 });

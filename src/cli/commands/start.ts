@@ -115,6 +115,8 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     inheritedEnv: app.inherited,
     // Only when dozen colours its own output: NO_COLOR and --no-color reach the processes too.
     forceColor: color,
+    // DOZEN_CGROUP=off: track daemons by the environment cookie alone (docs/supervision.md).
+    cgroups: process.env.DOZEN_CGROUP !== 'off',
     // Surge replacements take kernel-chosen ports outside the formula's range (base + 100 × types).
     ports: portAllocator(kernelFreePort, (port) => port >= plan.basePort && port < plan.basePort + 100 * processTypes(app).length),
   });

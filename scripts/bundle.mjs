@@ -26,6 +26,8 @@ const common = {
   minify: true,
   keepNames: true,
   external: ['better-sqlite3'],
+  // Licence comments go to main.js.LEGAL.txt beside the bundle (some are not ASCII; see below).
+  legalComments: 'external',
   define: { 'import.meta.url': 'import_meta_url' },
   inject: ['scripts/import-meta-url.cjs'],
   logLevel: 'warning',
@@ -33,9 +35,20 @@ const common = {
 await build({ ...common, entryPoints: ['dist/src/cli/main.js'], outfile: `${outdir}/main.js` });
 await build({ ...common, entryPoints: ['dist/src/logs/store/store-worker.js'], outfile: `${outdir}/store-worker.js` });
 writeFileSync(`${outdir}/package.json`, '{ "type": "commonjs" }\n');
-// main.js is compiled as a function body by the loader, where a `#!` line is a syntax error.
-const main = readFileSync(`${outdir}/main.js`, 'utf8').replace(/^#!.*\n/, '');
+// main.js is written already wrapped as CommonJS wraps a module (Module.wrap), so the loader
+// compiles the file's text as read: wrapping it at run time made a second 2 MB copy of the source
+// on V8's heap. Inside the function a `#!` line would be a syntax error.
+const main = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(`${outdir}/main.js`, 'utf8').replace(/^#!.*\n/, '')}\n});`;
 writeFileSync(`${outdir}/main.js`, main);
+// V8 keeps the bundle's source on its heap for as long as dozen runs (functions compile lazily
+// from it). One character outside ASCII makes the whole 2 MB a two-byte string: 4 MB, and as much
+// again for the wrapped copy the loader compiles. esbuild escapes string literals, not raw
+// templates (the dashboard's assets): write those characters as escapes or entities.
+const wide = /[^\x00-\x7f]/.exec(main);
+if (wide) {
+  const at = main.slice(Math.max(0, wide.index - 40), wide.index + 10).replace(/\s+/g, ' ');
+  throw new Error(`dist/bundle/main.js must be ASCII: found U+${wide[0].codePointAt(0).toString(16).padStart(4, '0')} in "${at}"`);
+}
 const build_ = createHash('sha256').update(main).digest('hex').slice(0, 16);
 const loader = readFileSync(`${root}scripts/code-cache-loader.cjs`, 'utf8').replace('__BUILD__', build_);
 writeFileSync(`${outdir}/dozen.js`, loader);

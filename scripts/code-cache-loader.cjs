@@ -33,7 +33,8 @@ try {
   // no cache yet: compile from source, write one at exit
 }
 const source = fs.readFileSync(file, 'utf8');
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+// main.js is already wrapped as a CommonJS module (scripts/bundle.mjs).
+const script = new vm.Script(source, { filename: file, cachedData });
 if (cachedData === undefined || script.cachedDataRejected) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;

@@ -35,14 +35,14 @@ const common = {
 await build({ ...common, entryPoints: ['dist/src/cli/main.js'], outfile: `${outdir}/main.js` });
 await build({ ...common, entryPoints: ['dist/src/logs/store/store-worker.js'], outfile: `${outdir}/store-worker.js` });
 writeFileSync(`${outdir}/package.json`, '{ "type": "commonjs" }\n');
-// main.js is written already wrapped as CommonJS wraps a module (Module.wrap), so the loader
-// compiles the file's text as read: wrapping it at run time made a second 2 MB copy of the source
-// on V8's heap. Inside the function a `#!` line would be a syntax error.
-const main = `(function (exports, require, module, __filename, __dirname) { ${readFileSync(`${outdir}/main.js`, 'utf8').replace(/^#!.*\n/, '')}\n});`;
+// main.js is compiled as a function body by the loader, where a `#!` line is a syntax error.
+// It stays a plain CommonJS file: `node dist/bundle/main.js` runs the CLI too (the deploy hook of
+// `dozen git-remote`, the shell hook and the doctor call the CLI file by path).
+const main = readFileSync(`${outdir}/main.js`, 'utf8').replace(/^#!.*\n/, '');
 writeFileSync(`${outdir}/main.js`, main);
 // V8 keeps the bundle's source on its heap for as long as dozen runs (functions compile lazily
 // from it). One character outside ASCII makes the whole 2 MB a two-byte string: 4 MB, and as much
-// again for the wrapped copy the loader compiles. esbuild escapes string literals, not raw
+// again for the wrapped copy the loader compiles (Module.wrap). esbuild escapes string literals, not raw
 // templates (the dashboard's assets): write those characters as escapes or entities.
 const wide = /[^\x00-\x7f]/.exec(main);
 if (wide) {

@@ -32,9 +32,8 @@ try {
 } catch {
   // no cache yet: compile from source, write one at exit
 }
-const source = fs.readFileSync(file, 'utf8');
-// main.js is already wrapped as a CommonJS module (scripts/bundle.mjs).
-const script = new vm.Script(source, { filename: file, cachedData });
+// The source read is not kept in a variable: only the wrapped copy, which V8 holds, stays alive.
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
 if (cachedData === undefined || script.cachedDataRejected) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;

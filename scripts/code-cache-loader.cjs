@@ -56,8 +56,8 @@ if (refused === undefined) {
     // no cache yet: compile from source, write one at exit
   }
 }
-const source = fs.readFileSync(file, 'utf8');
-const script = new vm.Script(Module.wrap(source), { filename: file, cachedData });
+// The source read is not kept in a variable: only the wrapped copy, which V8 holds, stays alive.
+const script = new vm.Script(Module.wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData });
 if (refused === undefined && (cachedData === undefined || script.cachedDataRejected)) {
   process.once('exit', () => {
     const tmp = `${cacheFile}.${process.pid}.tmp`;

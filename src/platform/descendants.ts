@@ -13,8 +13,8 @@
 // that leaves the listing is forgotten, so a recycled pid is classified again (a pid recycled
 // between two scans would not be: pid numbers are handed out in order, so that takes a full lap).
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { isLiveState } from './proc.js';
+import { readdirSync } from 'node:fs';
+import { isLiveState, readProcFile, readProcText } from './proc.js';
 
 /** The variable every process of an instance inherits. */
 export const COOKIE_VARIABLE = 'DOZEN_INSTANCE';
@@ -109,7 +109,7 @@ export class DescendantScanner {
   private classify(entry: string, stat: Stat, sessions: ReadonlySet<number>): Known | undefined {
     let environ: Buffer;
     try {
-      environ = readFileSync(`${this.procRoot}/${entry}/environ`);
+      environ = readProcFile(`${this.procRoot}/${entry}/environ`); // a view: only the cookie is kept
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT') return undefined; // exited while we looked
@@ -126,7 +126,7 @@ export class DescendantScanner {
 
   private readStat(entry: string): Stat | undefined {
     try {
-      return parseStatIds(readFileSync(`${this.procRoot}/${entry}/stat`, 'latin1'));
+      return parseStatIds(readProcText(`${this.procRoot}/${entry}/stat`));
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
       if (code === 'ENOENT' || code === 'ESRCH') return undefined;
@@ -138,7 +138,7 @@ export class DescendantScanner {
 /** `sleep 1000`: a process's command line, for a log line (empty for a zombie or kernel thread). */
 export function commandLine(pid: number, procRoot = '/proc', maxChars = 80): string {
   try {
-    const text = readFileSync(`${procRoot}/${pid}/cmdline`, 'latin1').replace(/\0+$/, '').replace(/\0/g, ' ');
+    const text = readProcText(`${procRoot}/${pid}/cmdline`).replace(/\0+$/, '').replace(/\0/g, ' ');
     return text.length > maxChars ? `${text.slice(0, maxChars - 1)}…` : text;
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

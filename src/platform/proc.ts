@@ -3,7 +3,42 @@
 // `kill(-pgid, 0)` is not enough: a killed grandchild re-parented to PID 1 stays a zombie in its
 // group until PID 1 reaps it (about 1.5 s on some machines), and a zombie is not alive. So we scan
 // /proc/<pid>/stat and count every member whose state is not Z (zombie) or X (dead).
-import { readdirSync, readFileSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readSync } from 'node:fs';
+
+/**
+ * One scratch buffer for every /proc read. Node's readFileSync cannot size a /proc file (it says
+ * 0 bytes), so it allocates 64 KiB per read: a scan of a few hundred processes left megabytes of
+ * garbage (and the RSS they grew) for a few hundred bytes of text each.
+ */
+let scratch = Buffer.allocUnsafeSlow(4096);
+
+/**
+ * The contents of a /proc file, as a view of a shared buffer valid until the next call (copy
+ * what you keep). Throws as reading a file does (ENOENT, ESRCH, EACCES...).
+ */
+export function readProcFile(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    let length = 0;
+    for (;;) {
+      if (length === scratch.length) {
+        const bigger = Buffer.allocUnsafeSlow(scratch.length * 2);
+        scratch.copy(bigger, 0, 0, length);
+        scratch = bigger;
+      }
+      const n = readSync(fd, scratch, length, scratch.length - length, null);
+      if (n === 0) return scratch.subarray(0, length);
+      length += n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A small /proc file (stat, cmdline) as latin1 text. */
+export function readProcText(path: string): string {
+  return readProcFile(path).toString('latin1');
+}
 
 export interface ProcStat {
   pid: number;
@@ -55,7 +90,7 @@ export function groupExists(pgid: number): boolean {
 
 function readStat(procRoot: string, pid: string): ProcStat | undefined {
   try {
-    return parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
+    return parseProcStat(readProcText(`${procRoot}/${pid}/stat`));
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ESRCH') return undefined; // exited while we looked
@@ -82,7 +117,7 @@ export function groupMembers(pgid: number, table: ProcStat[] = readProcTable()):
 /** Is this pid alive (present and not a zombie)? */
 export function isPidAlive(pid: number, procRoot = '/proc'): boolean {
   try {
-    const stat = parseProcStat(readFileSync(`${procRoot}/${pid}/stat`, 'latin1'));
+    const stat = parseProcStat(readProcText(`${procRoot}/${pid}/stat`));
     return stat !== undefined && isLiveState(stat.state);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { groupMembers, isPidAlive, liveGroups, parseProcStat } from '../../src/platform/proc.js';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { groupMembers, isPidAlive, liveGroups, parseProcStat, readProcFile, readProcText } from '../../src/platform/proc.js';
 import { signalGroup, parseSignal, exitCodeForSignal } from '../../src/platform/signals.js';
 import { waitUntil } from '../fixtures/harness.js';
 
@@ -9,6 +12,20 @@ test('parseProcStat copes with spaces and parentheses in the command name', () =
   assert.deepEqual(parseProcStat('123 (a b) c)) S 1 456 456 0 -1 4194560'), { pid: 123, state: 'S', ppid: 1, pgid: 456 });
   assert.deepEqual(parseProcStat('7 (sh) Z 1 7 7 0'), { pid: 7, state: 'Z', ppid: 1, pgid: 7 });
   assert.equal(parseProcStat('garbage'), undefined);
+});
+
+test('readProcFile reads /proc files whole, and files larger than its first buffer', () => {
+  assert.deepEqual(parseProcStat(readProcText('/proc/self/stat')), parseProcStat(readFileSync('/proc/self/stat', 'latin1')));
+  assert.deepEqual(Buffer.from(readProcFile('/proc/self/environ')), readFileSync('/proc/self/environ'));
+  const dir = mkdtempSync(join(tmpdir(), 'dozen-proc-'));
+  try {
+    const big = Buffer.from('x'.repeat(70_000) + '\n');
+    writeFileSync(join(dir, 'big'), big);
+    assert.deepEqual(Buffer.from(readProcFile(join(dir, 'big'))), big);
+    assert.throws(() => readProcFile(join(dir, 'missing')), { code: 'ENOENT' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('parseSignal and exit codes for signals', () => {

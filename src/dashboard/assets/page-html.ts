@@ -13,7 +13,7 @@ export const PAGE_HTML = `<!doctype html>
 <header>
   <h1>dozen</h1>
   <span id="server"></span>
-  <span id="connection" class="connection">connecting…</span>
+  <span id="connection" class="connection">connecting&hellip;</span>
 </header>
 <main>
   <section aria-labelledby="formation-title">

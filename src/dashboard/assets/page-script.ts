@@ -76,7 +76,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
       });
   }
   function act(what, path, body, describe) {
-    say(what + '…');
+    say(what + '\u2026');
     post(path, body).then(function (result) {
       say(describe(result));
       refresh();
@@ -84,7 +84,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     }, function (err) { say(what + ' failed: ' + err.message, true); });
   }
   function pids(i) {
-    if (i.pidBefore !== null && i.pid !== null) return ' (pid ' + i.pidBefore + ' → ' + i.pid + ')';
+    if (i.pidBefore !== null && i.pid !== null) return ' (pid ' + i.pidBefore + ' \u2192 ' + i.pid + ')';
     if (i.pid !== null) return ' (pid ' + i.pid + ')';
     if (i.pidBefore !== null) return ' (was pid ' + i.pidBefore + ')';
     return '';
@@ -231,12 +231,12 @@ export const PAGE_SCRIPT = String.raw`'use strict';
         div.dataset.type = type;
         div.appendChild(el('b'));
         div.appendChild(button('Restart ' + type, 'Restart ' + type, function () { restart(type); }));
-        div.appendChild(button('Scale ' + type + ' down', '−', function () { scale(type, Number(div.dataset.count) - 1); }));
+        div.appendChild(button('Scale ' + type + ' down', '\u2212', function () { scale(type, Number(div.dataset.count) - 1); }));
         div.appendChild(button('Scale ' + type + ' up', '+', function () { scale(type, Number(div.dataset.count) + 1); }));
         box.appendChild(div);
       }
       div.dataset.count = String(n);
-      div.querySelector('b').textContent = type + ' × ' + n;
+      div.querySelector('b').textContent = type + ' \u00d7 ' + n;
       var bs = div.querySelectorAll('button');
       bs[0].disabled = n === 0;
       bs[1].disabled = n === 0;
@@ -386,7 +386,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     var summary = $('search-summary');
     var results = $('search-results');
     summary.hidden = false;
-    summary.textContent = 'searching…';
+    summary.textContent = 'searching\u2026';
     fetch('/api/logs?' + params.toString(), { credentials: 'same-origin' })
       .then(function (r) { return r.json().then(function (j) { if (!r.ok) throw new Error(j.error); return j; }); })
       .then(function (j) {
@@ -404,7 +404,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
   // ---- wiring
   var releaseOf = '';
   function render(status) {
-    $('server').textContent = 'pid ' + status.server.pid + ' · ' + status.server.phase + ' · dozen ' + status.server.version;
+    $('server').textContent = 'pid ' + status.server.pid + ' \u00b7 ' + status.server.phase + ' \u00b7 dozen ' + status.server.version;
     renderFormation(status);
     renderRouter(status.router);
     var running = status.instances.map(function (i) { return i.release || ''; }).join(',');
@@ -417,7 +417,7 @@ export const PAGE_SCRIPT = String.raw`'use strict';
     var source = new EventSource('/api/events');
     var conn = $('connection');
     source.onopen = function () { conn.textContent = 'live'; conn.className = 'connection live'; };
-    source.onerror = function () { conn.textContent = 'reconnecting…'; conn.className = 'connection'; };
+    source.onerror = function () { conn.textContent = 'reconnecting\u2026'; conn.className = 'connection'; };
     source.addEventListener('status', function (e) { render(JSON.parse(e.data).status); });
     source.addEventListener('lines', function (e) { onLines(JSON.parse(e.data).lines); });
     source.addEventListener('dropped', function (e) { onLines([{ at: Date.now(), instance: 'dozen', stream: 'warn', text: JSON.parse(e.data).count + ' output events were dropped (the page read too slowly)' }]); });

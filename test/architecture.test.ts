@@ -28,6 +28,8 @@ const RANKS: Record<string, number> = {
   control: 5,
   // Builds, releases and the config store: on top of the app model and the control API.
   releases: 6,
+  // The router: follows the supervisor's events, serves its numbers through the control API.
+  router: 6,
   cli: 7,
 };
 

@@ -1,7 +1,7 @@
 // What `dozen start` plugs into a supervisor before it runs: the printer, the log store, the
 // control server. Each attaches itself and returns how to detach (flush, close) once the run ends.
 import type { LoadedApp } from '../app/load-app.js';
-import type { FormationModel, LogFeed } from '../control/api.js';
+import type { FormationModel, LogFeed, RoutedView } from '../control/api.js';
 import type { Plan } from '../app/plan.js';
 import type { TimestampFormat } from '../logs/timestamp.js';
 import type { Supervisor } from '../supervisor/supervisor.js';
@@ -24,6 +24,10 @@ export interface StartContext {
   releaseModel?: (version: number) => FormationModel;
   /** Set by the log store's attachment once the store is open: what the control API's `logs` reads. */
   logs?: LogFeed | undefined;
+  /** Set by the router's attachment once it listens: what `dozen ps` shows of it, what restarts surge. */
+  router?: RoutedView | undefined;
+  /** Sources of output beside the formation's instances (`router`): the printer lines them up too. */
+  sources?: string[];
 }
 
 export type Detach = () => void | Promise<void>;

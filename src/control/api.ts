@@ -6,10 +6,10 @@ import type { ProcessSpec } from '../formation/types.js';
 import { parseLogQuery, type LogFilterOptions, type LogQuery } from '../logs/query.js';
 import type { StoredLine } from '../logs/store/stored-line.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
-import type { InstanceStatus, RolloutMode, RolloutResult, SupervisorHandle } from '../supervisor/handle.js';
+import type { InstanceStatus, RolloutMode, RolloutRequest, RolloutResult, SupervisorHandle } from '../supervisor/handle.js';
 import { ControlFailure } from './control-failure.js';
 import { matchInstances } from './match-instances.js';
-import type { ActionResult, InstanceInfo, QuitResult, ScaleResult, ServerInfo, StatusResult } from './protocol.js';
+import type { ActionResult, InstanceInfo, QuitResult, RouterInfo, ScaleResult, ServerInfo, StatusResult } from './protocol.js';
 import { createScaler } from './scaler.js';
 
 export const DEFAULT_CPU_SAMPLE_MS = 250;
@@ -44,6 +44,14 @@ export interface ControlApiOptions {
   logs?: () => LogFeed | undefined;
   /** In release mode: the model of release `version` (throws DozenError if it cannot be run). */
   releaseModel?: (version: number) => FormationModel;
+  /** The router in front of the formation, once it listens (`dozen start --router`). */
+  router?: () => RoutedView | undefined;
+}
+
+/** What the API knows of a router: its numbers, and the types it routes to (restarted by surge). */
+export interface RoutedView {
+  info(): RouterInfo;
+  types: ReadonlySet<string>;
 }
 
 /** A follow of the log store: stop it to stop the pushes. */
@@ -54,7 +62,10 @@ export interface LogFollow {
 export interface ControlApi {
   hello(): ServerInfo;
   status(opts?: { cpuSampleMs?: number }): Promise<StatusResult>;
-  /** Patterns as `dozen restart` takes them (none: all); stop-first by default. */
+  /**
+   * Patterns as `dozen restart` takes them (none: all). No mode: stop-first, but the types a
+   * router serves surge (no request is lost while each is replaced).
+   */
   restart(patterns: string[], mode?: RolloutMode): Promise<ActionResult>;
   stop(patterns: string[]): Promise<ActionResult>;
   /** `web=3,worker=0`: only the named types change, planned from the current model. */
@@ -83,8 +94,8 @@ export interface ControlApi {
    * plans from it from then on (also if the rollout fails part way: the rest keeps its spec).
    */
   rolloutTo(model: FormationModel, mode: RolloutMode): Promise<RolloutResult>;
-  /** In release mode: rolls the formation out to release `version` (rolloutTo its model). */
-  switchRelease(version: number, mode: RolloutMode): Promise<SwitchResult>;
+  /** In release mode: rolls the formation out to release `version` (rolloutTo its model); no mode as for restart. */
+  switchRelease(version: number, mode?: RolloutMode): Promise<SwitchResult>;
 }
 
 export interface SwitchResult {
@@ -111,7 +122,14 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
     }
   };
 
-  const rolloutTo = async (next: FormationModel, mode: RolloutMode): Promise<RolloutResult> => {
+  // Without a mode asked: the types behind the router are replaced beside their old instance.
+  const modeFor = (mode: RolloutMode | undefined): RolloutRequest['mode'] => {
+    if (mode !== undefined) return mode;
+    const routed = opts.router?.()?.types;
+    return routed === undefined ? 'stop-first' : (current) => (routed.has(current.type) ? 'surge' : 'stop-first');
+  };
+
+  const rolloutTo = async (next: FormationModel, mode: RolloutRequest['mode']): Promise<RolloutResult> => {
     const specFor = next.specFor?.bind(next);
     if (!specFor) throw new DozenError('internal', 'rolloutTo: the model cannot give an instance its spec');
     model = next;
@@ -132,9 +150,19 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
 
   return {
     hello: () => info,
-    status: (o = {}) => status(handle, info, o.cpuSampleMs ?? DEFAULT_CPU_SAMPLE_MS),
-    restart: (patterns, mode = 'stop-first') =>
-      act(handle, patterns, (names) => (mode === 'surge' ? handle.rollout({ names, mode }) : handle.restart(names))),
+    status: async (o = {}) => {
+      const result = await status(handle, info, o.cpuSampleMs ?? DEFAULT_CPU_SAMPLE_MS);
+      const router = opts.router?.();
+      return router ? { ...result, router: router.info() } : result;
+    },
+    restart: (patterns, mode) => {
+      const chosen = modeFor(mode);
+      const surged = (name: string) => {
+        const spec = handle.specs().find((s) => s.name === name);
+        return chosen === 'surge' || (typeof chosen === 'function' && spec !== undefined && chosen(spec) === 'surge');
+      };
+      return act(handle, patterns, (names) => (chosen === 'stop-first' ? handle.restart(names) : handle.rollout({ names, mode: chosen })), surged);
+    },
     stop: (patterns) => act(handle, patterns, (names) => handle.stop(names)),
     async scale(formation) {
       if (!model) throw new ControlFailure('unsupported', 'this dozen cannot scale (it was started without an app to plan from)');
@@ -173,7 +201,7 @@ export function createControlApi(opts: ControlApiOptions): ControlApi {
         if (err instanceof DozenError) throw new ControlFailure('failed', err.oneLine());
         throw err;
       }
-      const result = await rolloutTo(next, mode);
+      const result = await rolloutTo(next, modeFor(mode));
       return { version, replaced: result.replaced, failure: result.ok ? null : { instance: result.failed, reason: result.reason } };
     },
     rolloutTo,
@@ -220,6 +248,7 @@ async function act(
   handle: SupervisorHandle,
   patterns: string[],
   run: (names: string[]) => Promise<RolloutResult | void>,
+  surged: (name: string) => boolean = () => false,
 ): Promise<ActionResult> {
   // Members only: during a surge a name has two rows, and the member is the one that serves.
   const before = handle.status().filter((s) => s.role === 'member');
@@ -228,7 +257,7 @@ async function act(
   const outcome = await run(match.names);
   const after = new Map(handle.status().filter((s) => s.role === 'member').map((s) => [s.name, s]));
   return {
-    failure: outcome && !outcome.ok ? { instance: outcome.failed, reason: outcome.reason } : null,
+    failure: outcome && !outcome.ok ? { instance: outcome.failed, reason: outcome.reason, ...(surged(outcome.failed) ? { surged: true } : {}) } : null,
     instances: match.names.map((name) => {
       const now = after.get(name);
       return {

@@ -1,5 +1,5 @@
 // `dozen ps` as a table: pure formatting of the status result.
-import type { InstanceInfo, WireExitOutcome } from './protocol.js';
+import type { InstanceInfo, RouterInfo, WireExitOutcome } from './protocol.js';
 
 export const STATUS_HEADER = ['NAME', 'STATE', 'PID', 'PORT', 'READY', 'UPTIME', 'RESTARTS', 'CPU%', 'RSS', 'LAST EXIT'];
 
@@ -59,4 +59,22 @@ export function formatExit(outcome: WireExitOutcome): string {
 
 function pad2(n: number): string {
   return String(n).padStart(2, '0');
+}
+
+/**
+ * `dozen ps`'s line for the router: where it listens and what it served, with the last minute's
+ * latency (`router  http://127.0.0.1:8080  1204 requests (2xx 1200, 5xx 4)  p50 2ms p95 9ms p99 31ms`).
+ */
+export function routerLine(r: RouterInfo): string {
+  const classes = Object.entries(r.statusClasses).sort(([a], [b]) => a.localeCompare(b)).map(([c, n]) => `${c} ${n}`);
+  const errors = Object.entries(r.errors).sort(([a], [b]) => a.localeCompare(b)).map(([c, n]) => `${c} ${n}`);
+  const parts = [`router  http://${r.address}`, `${r.requests} request${r.requests === 1 ? '' : 's'}${classes.length > 0 ? ` (${classes.join(', ')})` : ''}`];
+  if (r.latency) parts.push(`last minute p50 ${ms(r.latency.p50)} p95 ${ms(r.latency.p95)} p99 ${ms(r.latency.p99)}`);
+  if (errors.length > 0) parts.push(`errors ${errors.join(', ')}`);
+  if (r.inFlight > 0) parts.push(`${r.inFlight} in flight`);
+  return parts.join('  ');
+}
+
+function ms(value: number): string {
+  return value < 10 ? `${value.toFixed(1)}ms` : `${Math.round(value)}ms`;
 }

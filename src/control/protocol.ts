@@ -136,7 +136,29 @@ export const InstanceInfo = z.object({
 });
 export type InstanceInfo = z.infer<typeof InstanceInfo>;
 
-export const StatusResult = z.object({ server: ServerInfo, instances: z.array(InstanceInfo) });
+const RouterCounts = {
+  requests: z.number().int(),
+  /** Answers per status class (`2xx`: 120); a client that hung up counts as 499. */
+  statusClasses: z.record(z.string(), z.number().int()),
+  /** Over the last minute: how many requests, and their latency percentiles in ms; null: none. */
+  latency: z.object({ count: z.number(), p50: z.number(), p95: z.number(), p99: z.number() }).nullable(),
+};
+
+/** The router of `dozen start --router`: where it listens and what it has served. */
+export const RouterInfo = z.object({
+  address: z.string(),
+  ...RouterCounts,
+  /** Failures by Heroku code (`H14`: 3). */
+  errors: z.record(z.string(), z.number().int()),
+  inFlight: z.number().int(),
+  instances: z.array(
+    z.object({ name: z.string(), ports: z.array(z.number().int()), inFlight: z.number().int(), draining: z.boolean(), ...RouterCounts }),
+  ),
+});
+export type RouterInfo = z.infer<typeof RouterInfo>;
+
+/** `router`: present when dozen runs one (`--router`). */
+export const StatusResult = z.object({ server: ServerInfo, instances: z.array(InstanceInfo), router: RouterInfo.optional() });
 export type StatusResult = z.infer<typeof StatusResult>;
 
 /**
@@ -145,7 +167,8 @@ export type StatusResult = z.infer<typeof StatusResult>;
  */
 export const ActionResult = z.object({
   instances: z.array(z.object({ name: z.string(), pidBefore: z.number().int().nullable(), pid: z.number().int().nullable(), state: z.string() })),
-  failure: z.object({ instance: z.string(), reason: z.string() }).nullable().optional(),
+  /** `surged`: the replacement was started beside the old instance, which keeps serving. */
+  failure: z.object({ instance: z.string(), reason: z.string(), surged: z.boolean().optional() }).nullable().optional(),
 });
 export type ActionResult = z.infer<typeof ActionResult>;
 

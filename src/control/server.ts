@@ -4,7 +4,7 @@ import { DozenError, unreachable } from '../errors.js';
 import { RELEASE_TYPE } from '../procfile/types.js';
 import type { SupervisorEvent } from '../supervisor/events.js';
 import type { SupervisorHandle } from '../supervisor/handle.js';
-import { createControlApi, type ControlApi, type FormationModel, type LogFeed } from './api.js';
+import { createControlApi, type ControlApi, type FormationModel, type LogFeed, type RoutedView } from './api.js';
 import { claimFor, type ControlSocketClaim } from './claim.js';
 import type { Connection, Dispatcher } from './control-endpoint.js';
 import type { Request } from './protocol.js';
@@ -30,6 +30,8 @@ export interface ControlServerOptions {
   logs?: () => LogFeed | undefined;
   /** In release mode: the model of a release; without it `release` answers `unsupported`. */
   releaseModel?: (version: number) => FormationModel;
+  /** The router in front of the formation, once it listens. */
+  router?: () => RoutedView | undefined;
   /** The claim to serve on (default: the one this process made for `stateDir`). */
   claim?: ControlSocketClaim;
 }
@@ -52,8 +54,8 @@ export function attachControlServer(handle: SupervisorHandle, opts: ControlServe
     if (event.type === 'spawned' && event.instance !== RELEASE_TYPE && info.phase === 'starting') info.phase = 'running';
     if (event.type === 'formation-stopping') info.phase = 'stopping';
   });
-  const { model, logs, releaseModel } = opts;
-  const api = createControlApi({ handle, info, ...(model ? { model } : {}), ...(logs ? { logs } : {}), ...(releaseModel ? { releaseModel } : {}) });
+  const { model, logs, releaseModel, router } = opts;
+  const api = createControlApi({ handle, info, ...(model ? { model } : {}), ...(logs ? { logs } : {}), ...(releaseModel ? { releaseModel } : {}), ...(router ? { router } : {}) });
   claim.endpoint.setDispatcher(socketDispatcher(api));
   return {
     api,
@@ -81,7 +83,7 @@ function socketDispatcher(api: ControlApi): Dispatcher {
         case 'quit':
           return api.quit();
         case 'release':
-          return api.switchRelease(request.params.version, request.params.mode ?? 'stop-first');
+          return api.switchRelease(request.params.version, request.params.mode);
         case 'subscribe':
           streamEvents(api, request.id, connection);
           return {};

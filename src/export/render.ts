@@ -2,6 +2,7 @@
 import { DozenError } from '../errors.js';
 import { renderCompose } from './compose.js';
 import { renderKubernetes } from './kubernetes.js';
+import { renderNginx } from './nginx.js';
 import { renderSupervisord } from './supervisord.js';
 import { renderSystemd } from './systemd.js';
 import type { Exporter } from './types.js';
@@ -11,6 +12,7 @@ export const EXPORTERS = {
   supervisord: renderSupervisord,
   kubernetes: renderKubernetes,
   compose: renderCompose,
+  nginx: renderNginx,
 } as const satisfies Record<string, Exporter>;
 
 export type ExportFormat = keyof typeof EXPORTERS;

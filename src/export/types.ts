@@ -1,6 +1,7 @@
 // What every exporter receives and returns. Exporters are pure: the CLI reads the app, plans the
 // instances, calls render(), and writes the files it gets back.
 import type { ProcessSpec } from '../formation/types.js';
+import type { ListenAddress } from './listen-address.js';
 
 /** One file to write, relative to the export folder. */
 export interface ExportFile {
@@ -33,6 +34,8 @@ export interface ExportContext {
   config: Record<string, string>;
   /** Base port of the formation (the first web instance's PORT). */
   basePort: number;
+  /** Where the front server takes requests for the web instances (nginx). */
+  listen: ListenAddress;
 }
 
 export type Exporter = (instances: readonly ProcessSpec[], ctx: ExportContext) => ExportFile[];

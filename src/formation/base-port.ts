@@ -19,7 +19,8 @@ export function resolveBasePort(flag: string | undefined, portFromEnv: string | 
   return DEFAULT_BASE_PORT;
 }
 
-function parsePort(text: string, code: 'usage' | 'config', what: string, hint?: string): number {
+/** A port number from text, or an error naming `what` (`-p/--port`, `PORT`, `--listen`). */
+export function parsePort(text: string, code: 'usage' | 'config', what: string, hint?: string): number {
   const digits = text.trim();
   const port = /^\d{1,5}$/.test(digits) ? Number(digits) : NaN;
   if (port >= MIN_PORT && port <= MAX_PORT) return port;

@@ -25,4 +25,9 @@ export interface ProcessSpec {
   cwd: string;
   /** The numbered release the instance runs (`v4`); undefined for a working tree. */
   release?: string;
+  /**
+   * An HTTP path (`/health`) that must answer 2xx or 3xx, once the port accepts, before the
+   * instance counts as ready. Only `web` specs get one (`--health-path`, app.json's `healthchecks.web`).
+   */
+  healthPath?: string;
 }

@@ -15,9 +15,20 @@ export type SupervisorEvent =
    * its `\n` was added by dozen and the next output of this stream continues the line
    * (LineSplitter's `onChunk(data, partial)`; the printer marks the continuation).
    */
-  | { type: 'output'; at: number; instance: string; stream: StreamName; data: Buffer; partial?: boolean }
-  | { type: 'ready'; at: number; instance: string; port: number; afterMs: number }
-  | { type: 'boot-timeout'; at: number; instance: string; port: number; afterMs: number }
+  | {
+      type: 'output';
+      at: number;
+      instance: string;
+      stream: StreamName;
+      data: Buffer;
+      partial?: boolean;
+      /** `dozen`: lines of dozen's own source (the router's requests, from publish()), stored as dozen's, as Heroku's are `heroku[router]`. */
+      origin?: 'dozen';
+    }
+  /** `health`: the health check that passed (a spec with a health path). */
+  | { type: 'ready'; at: number; instance: string; port: number; afterMs: number; health?: { path: string; status: number } }
+  /** `healthPath`: the port accepts, but the health check at that path has not passed. */
+  | { type: 'boot-timeout'; at: number; instance: string; port: number; afterMs: number; healthPath?: string }
   | { type: 'exited'; at: number; instance: string; pid: number; outcome: ExitOutcome; uptimeMs: number }
   | { type: 'restarting'; at: number; instance: string; delayMs: number; attempt: number }
   | { type: 'gave-up'; at: number; instance: string; failures: number }

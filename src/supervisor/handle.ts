@@ -35,7 +35,8 @@ export type RolloutMode = 'stop-first' | 'surge';
 export interface RolloutRequest {
   /** Instance names, replaced one after another in this order. */
   names: string[];
-  mode: RolloutMode;
+  /** One mode for all, or each instance's from its current spec (surge `web`, restart the others stop-first). */
+  mode: RolloutMode | ((current: ProcessSpec) => RolloutMode);
   /** The spec each replacement runs, from the one it replaces; default: the same spec. The port is the rollout's. */
   spec?: (current: ProcessSpec) => ProcessSpec;
 }
@@ -44,6 +45,17 @@ export type RolloutResult =
   | { ok: true; replaced: string[] }
   /** Stopped at `failed`: the names before it were replaced, the ones after it left as they were. */
   | { ok: false; replaced: string[]; failed: string; reason: string };
+
+/** The instance a drainer is asked to drain (stop sending it requests, let its in-flight ones finish). */
+export interface DrainedInstance {
+  name: string;
+  type: string;
+  port: number | undefined;
+  generation: number;
+}
+
+/** Resolves once the instance may be signalled; abandoned after the stop timeout. */
+export type Drainer = (instance: DrainedInstance) => Promise<void>;
 
 /** One consumer's hold on the children's output (backpressure). Output flows while no valve is paused. */
 export interface OutputValve {
@@ -85,4 +97,19 @@ export interface SupervisorHandle {
   say(level: 'info' | 'warn' | 'error', text: string, instance?: string): void;
   /** Backpressure: a valve of the consumer's own; reading stops while any valve is paused. */
   outputValve(): OutputValve;
+  /**
+   * Called (every drainer in parallel) before a ready instance with a port gets its stop signal
+   * from a request: a surge's outgoing generation, `stop`, `remove`, a stop-first restart. Not
+   * when dozen itself stops, nor for an instance that is not ready. The signal waits at most the
+   * stop timeout; a drainer that fails or is late is reported (a warn line) and the stop goes on.
+   * Returns the function that removes it.
+   */
+  addDrainer(drain: Drainer): () => void;
+  /**
+   * Output from a source of dozen's own (the router's request log): an `output` event of
+   * `source` on stdout, through the same path as the apps' (printer, store, drains, subscribers).
+   * `data` holds whole lines, each ending in `\n`. Throws DozenError('internal') when `source`
+   * is an instance name of the formation, `release` or `dozen`, or the data ends mid-line.
+   */
+  publish(source: string, data: Buffer): void;
 }

@@ -3,13 +3,16 @@
 // (supervisor.ts) feeds inputs in and performs the effects (spawn, signal, timers, events).
 //
 //   pending --start--> [spawn] --spawned--> starting --port open--> running
+//      starting --port open--> starting (portOpen) --health ok--> running    (the spec has a healthPath)
 //      running/starting --exit--> backoff --timer--> [spawn]     (restart policy says restart)
 //                                 exited                         (no restart, or gave up)
 //      running/starting --stop--> stopping --exit, group empty--> stopped | [spawn] (restart) | removed
 //      stopping --kill timer / force--> SIGKILL, still stopping until the exit
 //
 // "starting" means: spawned, its port not accepting yet. Only instances expected to listen are
-// held there: type `web` (Heroku's rule) and any instance that was ready in an earlier run.
+// held there: type `web` (Heroku's rule), any instance with a health path, and any instance that
+// was ready in an earlier run. With a health path, "ready" also needs an HTTP check to pass once
+// the port accepts (the driver polls it; `health-ok` comes when one answers 2xx or 3xx).
 import type { ProcessSpec } from '../formation/types.js';
 import type { InstanceState } from './handle.js';
 import type { ExitOutcome, SupervisorEvent } from './events.js';
@@ -22,7 +25,8 @@ export type TimerName = 'kill' | 'backoff' | 'boot';
 
 export type Phase =
   | { state: 'pending' }
-  | { state: 'starting'; pid: number; startedAt: number; bootTimedOut: boolean }
+  /** `portOpen`: the port accepts and the health check is polled (only with a health path). */
+  | { state: 'starting'; pid: number; startedAt: number; bootTimedOut: boolean; portOpen: boolean }
   | { state: 'running'; pid: number; startedAt: number; ready: boolean }
   | {
       state: 'stopping';
@@ -70,6 +74,8 @@ export type Input =
   /** No live process is left in the group led by `pid` (after its leader exited). */
   | { type: 'group-empty'; pid: number }
   | { type: 'port-open' }
+  /** The health check answered `status` (2xx or 3xx). */
+  | { type: 'health-ok'; status: number }
   | { type: 'timer'; timer: TimerName }
   | { type: 'stop'; then: AfterStop; signal?: NodeJS.Signals }
   /** SIGKILL now (second Ctrl-C). */
@@ -82,6 +88,9 @@ export type Effect =
   | { type: 'set-timer'; timer: TimerName; ms: number }
   | { type: 'clear-timer'; timer: TimerName }
   | { type: 'watch-port' }
+  /** Poll the spec's health path (its port accepts). */
+  | { type: 'watch-health' }
+  /** Stop the port watch or the health watch. */
   | { type: 'unwatch-port' }
   | { type: 'emit'; event: SupervisorEvent }
   /**
@@ -96,7 +105,7 @@ export type Effect =
 
 export interface MachineContext {
   now: number;
-  spec: Pick<ProcessSpec, 'name' | 'type' | 'port'>;
+  spec: Pick<ProcessSpec, 'name' | 'type' | 'port' | 'healthPath'>;
   restart: RestartMode;
   timeoutMs: number;
   bootTimeoutMs: number;
@@ -131,9 +140,9 @@ export function transition(inst: Instance, input: Input, ctx: MachineContext): T
 
     case 'spawned': {
       const port = ctx.spec.port;
-      const held = port !== undefined && (ctx.spec.type === 'web' || inst.everReady);
+      const held = port !== undefined && (ctx.spec.type === 'web' || ctx.spec.healthPath !== undefined || inst.everReady);
       const phase: Phase = held
-        ? { state: 'starting', pid: input.pid, startedAt: at, bootTimedOut: false }
+        ? { state: 'starting', pid: input.pid, startedAt: at, bootTimedOut: false, portOpen: false }
         : { state: 'running', pid: input.pid, startedAt: at, ready: false };
       const effects: Effect[] = [emit({ type: 'spawned', at, instance: name, pid: input.pid, port })];
       if (port !== undefined) {
@@ -145,15 +154,20 @@ export function transition(inst: Instance, input: Input, ctx: MachineContext): T
     case 'port-open': {
       const port = ctx.spec.port;
       if (port === undefined) return same;
+      if (p.state === 'starting' && ctx.spec.healthPath !== undefined) {
+        // Listening is not enough: the health check decides, polled until the boot timeout.
+        if (p.portOpen) return same;
+        return { instance: { ...inst, phase: { ...p, portOpen: true } }, effects: [{ type: 'unwatch-port' }, { type: 'watch-health' }] };
+      }
       if (p.state !== 'starting' && !(p.state === 'running' && !p.ready)) return same;
-      return {
-        instance: { ...inst, everReady: true, phase: { state: 'running', pid: p.pid, startedAt: p.startedAt, ready: true } },
-        effects: [
-          { type: 'clear-timer', timer: 'boot' },
-          { type: 'unwatch-port' },
-          emit({ type: 'ready', at, instance: name, port, afterMs: at - p.startedAt }),
-        ],
-      };
+      return becameReady(inst, p, port, undefined, ctx);
+    }
+
+    case 'health-ok': {
+      const port = ctx.spec.port;
+      const path = ctx.spec.healthPath;
+      if (p.state !== 'starting' || !p.portOpen || port === undefined || path === undefined) return same;
+      return becameReady(inst, p, port, { path, status: input.status }, ctx);
     }
 
     case 'spawn-failed':
@@ -195,10 +209,12 @@ export function transition(inst: Instance, input: Input, ctx: MachineContext): T
             return { instance: inst, effects: [{ type: 'unwatch-port' }] };
           }
           if (p.state !== 'starting' || ctx.spec.port === undefined) return same;
+          const health = p.portOpen ? ctx.spec.healthPath : undefined;
+          const event: SupervisorEvent = { type: 'boot-timeout', at, instance: name, port: ctx.spec.port, afterMs: at - p.startedAt, ...(health === undefined ? {} : { healthPath: health }) };
           return {
             instance: { ...inst, phase: { ...p, bootTimedOut: true } },
-            // Keep watching (a late bind is still reported), at a slower pace.
-            effects: [emit({ type: 'boot-timeout', at, instance: name, port: ctx.spec.port, afterMs: at - p.startedAt }), { type: 'watch-port' }],
+            // Keep watching (a late bind or a late pass is still reported), at a slower pace.
+            effects: [emit(event), { type: health === undefined ? 'watch-port' : 'watch-health' }],
           };
         }
       }
@@ -251,6 +267,22 @@ export function transition(inst: Instance, input: Input, ctx: MachineContext): T
           return same;
       }
   }
+}
+
+/** Its port accepts (and its health check passed, if it has one): running and ready. */
+function becameReady(
+  inst: Instance,
+  p: Extract<Phase, { state: 'starting' | 'running' }>,
+  port: number,
+  health: { path: string; status: number } | undefined,
+  ctx: MachineContext,
+): Transition {
+  const at = ctx.now;
+  const event: SupervisorEvent = { type: 'ready', at, instance: ctx.spec.name, port, afterMs: at - p.startedAt, ...(health === undefined ? {} : { health }) };
+  return {
+    instance: { ...inst, everReady: true, phase: { state: 'running', pid: p.pid, startedAt: p.startedAt, ready: true } },
+    effects: [{ type: 'clear-timer', timer: 'boot' }, { type: 'unwatch-port' }, { type: 'emit', event }],
+  };
 }
 
 /** Start a new run of the instance (it is not running). */

@@ -20,8 +20,13 @@ export function messageFor(event: SupervisorEvent, ctx: MessageContext): Message
     case 'spawned':
       return info(`${event.instance} started pid ${event.pid}${event.port === undefined ? '' : ` on port ${event.port}`}`);
     case 'ready':
-      return info(`${event.instance} listening on :${event.port} after ${event.afterMs} ms`);
+      return event.health === undefined
+        ? info(`${event.instance} listening on :${event.port} after ${event.afterMs} ms`)
+        : info(`${event.instance} listening on :${event.port}; health check GET ${event.health.path} answered ${event.health.status} after ${event.afterMs} ms`);
     case 'boot-timeout':
+      if (event.healthPath !== undefined) {
+        return { level: 'warn', text: `${event.instance} has not answered GET ${event.healthPath} with 2xx/3xx after ${seconds(event.afterMs)} (port ${event.port} accepts)` };
+      }
       return {
         level: 'warn',
         text: `${event.instance} has not bound port ${event.port} after ${seconds(event.afterMs)}; it should listen on $PORT (${event.port})`,

@@ -6,6 +6,7 @@
 import { DozenError } from '../errors.js';
 import type { ProcessSpec } from '../formation/types.js';
 import { realClock, type Clock } from '../platform/clock.js';
+import { describeAnswer, httpHealthProbe, type HealthAnswer, type HealthProbe } from '../platform/health-probe.js';
 import { probePort, type PortProbe } from '../platform/port-probe.js';
 import { GroupScanner } from '../platform/proc.js';
 import { signalGroup } from '../platform/signals.js';
@@ -14,9 +15,9 @@ import type { ExitOutcome, SupervisorEvent } from './events.js';
 import { afterFinalExit } from './formation-rule.js';
 import { groupSpawner } from '../platform/group-spawner.js';
 import { GroupReaper, type GroupOps } from './group-reaper.js';
-import type { InstanceStatus, OutputValve, RolloutRequest, RolloutResult, SupervisorHandle } from './handle.js';
+import type { DrainedInstance, Drainer, InstanceStatus, OutputValve, RolloutRequest, RolloutResult, SupervisorHandle } from './handle.js';
 import { hasChild, newInstance, transition, type Effect, type Input, type Instance, type TimerName } from './instance-machine.js';
-import { messageFor } from './messages.js';
+import { messageFor, seconds } from './messages.js';
 import { describeOutcome, exitCodeOf, isSuccess } from './outcome.js';
 import { portAllocator, withPort, type PortAllocator } from './port-allocator.js';
 import { PortWatch } from './port-watch.js';
@@ -45,6 +46,8 @@ export interface SupervisorOptions {
   clock?: Clock;
   groups?: GroupOps;
   probePort?: PortProbe;
+  /** The HTTP check of a spec's health path (default: a GET to 127.0.0.1). */
+  probeHealth?: HealthProbe;
   /** Ports for surge replacements (default: free ports from the kernel). */
   ports?: PortAllocator;
   /** The no-orphan guard; default: started with the real spawner, none with an injected one. */
@@ -86,6 +89,10 @@ interface Slot {
   removed: boolean;
   /** Another program held its port when the formation started: readiness cannot be told. */
   portTaken: boolean;
+  /** The current run's last failed health check, for the reason a replacement failed. */
+  lastHealth: HealthAnswer | undefined;
+  /** The drainers running before its stop signal, shared by the requests that stop it. */
+  draining: Promise<void> | undefined;
 }
 
 interface Waiter {
@@ -123,6 +130,8 @@ class FormationDriver implements Supervisor {
   private readonly spawner: Spawner;
   private readonly groups: GroupOps;
   private readonly probe: PortProbe;
+  private readonly health: HealthProbe;
+  private readonly drainers = new Set<Drainer>();
   private readonly reaper: GroupReaper;
   private readonly canDie: ReadonlySet<string>;
   private readonly restartMode: RestartMode;
@@ -154,6 +163,7 @@ class FormationDriver implements Supervisor {
     this.spawner = opts.spawner ?? groupSpawner();
     this.groups = opts.groups ?? realGroups();
     this.probe = opts.probePort ?? probePort;
+    this.health = opts.probeHealth ?? httpHealthProbe;
     this.ports = opts.ports ?? portAllocator();
     this.watchdog = opts.watchdog !== undefined ? opts.watchdog : opts.spawner ? null : undefined;
     this.canDie = new Set(opts.canDie ?? []);
@@ -313,12 +323,24 @@ class FormationDriver implements Supervisor {
       case 'watch-port': {
         const port = slot.portTaken ? undefined : slot.spec.port;
         slot.watch?.stop();
-        // Instances held in `starting` are polled briskly (a rolling restart waits on them);
-        // the others (workers given a PORT they may never bind) gently, to stay cheap at 100.
-        const p = slot.inst.phase;
-        const maxDelayMs = p.state === 'starting' && !p.bootTimedOut ? 250 : 2_000;
         slot.watch =
-          port === undefined ? undefined : new PortWatch(port, this.probe, this.clock, maxDelayMs, () => this.dispatch(slot, { type: 'port-open' }));
+          port === undefined ? undefined : new PortWatch(port, this.probe, this.clock, watchDelayMs(slot), () => this.dispatch(slot, { type: 'port-open' }));
+        return;
+      }
+      case 'watch-health': {
+        const { port, healthPath } = slot.spec;
+        slot.watch?.stop();
+        slot.watch = undefined;
+        if (port === undefined || healthPath === undefined) return;
+        // The port watch's pace and backoff, with an HTTP GET as the probe.
+        let passed = 0;
+        const check = async (p: number) => {
+          const answer = await this.health(p, healthPath);
+          if (answer.ok) passed = answer.status;
+          else slot.lastHealth = answer;
+          return answer.ok;
+        };
+        slot.watch = new PortWatch(port, check, this.clock, watchDelayMs(slot), () => this.dispatch(slot, { type: 'health-ok', status: passed }));
         return;
       }
       case 'unwatch-port':
@@ -348,6 +370,7 @@ class FormationDriver implements Supervisor {
       slot.generation += 1;
     }
     const { spec } = slot;
+    slot.lastHealth = undefined;
     const child = this.spawner({
       spec,
       env: this.childEnv(spec),
@@ -492,7 +515,7 @@ class FormationDriver implements Supervisor {
   async stop(names: string[]): Promise<void> {
     const slots = this.withIncoming(this.lookup(names));
     if (!this.controllable()) return;
-    await Promise.all(slots.map((slot) => this.until(slot, { type: 'stop', then: 'stay-stopped' }, (s) => !isActive(s.inst))));
+    await Promise.all(slots.map((slot) => this.drainThenStop(slot, 'stay-stopped', (s) => !isActive(s.inst))));
   }
 
   async add(specs: ProcessSpec[]): Promise<void> {
@@ -511,7 +534,25 @@ class FormationDriver implements Supervisor {
       return;
     }
     if (!this.controllable()) return;
-    await Promise.all(this.withIncoming(slots).map((slot) => this.until(slot, { type: 'stop', then: 'remove' }, (s) => s.removed)));
+    await Promise.all(this.withIncoming(slots).map((slot) => this.drainThenStop(slot, 'remove', (s) => s.removed)));
+  }
+
+  addDrainer(drain: Drainer): () => void {
+    // Wrapped: the same function added twice is two drainers, each removed by its own unsubscribe.
+    const entry: Drainer = (instance) => drain(instance);
+    this.drainers.add(entry);
+    return () => void this.drainers.delete(entry);
+  }
+
+  publish(source: string, data: Buffer): void {
+    if (source === DOZEN_SOURCE || source === 'release' || this.allSlots().some((slot) => slot.spec.name === source)) {
+      throw new DozenError('internal', `publish: "${source}" names an instance of the formation (or dozen's own lines); choose another source name`);
+    }
+    if (data.length === 0) return;
+    if (data[data.length - 1] !== 0x0a) throw new DozenError('internal', `publish: ${source}'s data must be whole lines, each ending in "\\n"`);
+    const event: SupervisorEvent = { type: 'output', at: this.clock.now(), instance: source, stream: 'stdout', data, origin: 'dozen' };
+    if (this.held) this.held.push(event);
+    else this.deliver(event);
   }
 
   outputValve(): OutputValve {
@@ -543,9 +584,10 @@ class FormationDriver implements Supervisor {
       const slot = this.slots.get(name);
       if (slot === undefined || leaving(slot)) continue; // scaled away while queued
       const spec = request.spec ? request.spec(slot.spec) : slot.spec;
+      const mode = typeof request.mode === 'function' ? request.mode(slot.spec) : request.mode;
       // Nothing to keep serving: a surge of a stopped or crashed instance simply starts the new one.
       const step =
-        request.mode === 'surge' && hasChild(slot.inst.phase) && slot.inst.phase.state !== 'stopping'
+        mode === 'surge' && hasChild(slot.inst.phase) && slot.inst.phase.state !== 'stopping'
           ? await this.surge(slot, spec)
           : await this.replaceInPlace(slot, spec);
       // Scaled away during its turn: not a failure of the rollout, nothing to replace any more.
@@ -566,6 +608,12 @@ class FormationDriver implements Supervisor {
     if (p.state === 'stopping' && p.then === 'stay-stopped') await this.until(slot, undefined, (s) => !isActive(s.inst));
     if (!this.controllable()) return this.unavailable();
     if (leaving(slot)) return { ok: false, reason: 'was removed meanwhile' };
+    const draining = this.drain(slot);
+    if (draining !== undefined) {
+      await draining;
+      if (!this.controllable()) return this.unavailable();
+      if (leaving(slot)) return { ok: false, reason: 'was removed meanwhile' };
+    }
     slot.next = withPort(spec, slot.spec.port);
     // Done when it is back up, or when a stop or remove asked meanwhile took over.
     await this.until(slot, { type: 'stop', then: 'restart' }, (s) => isBackUp(s.inst) || !headedForRestart(s.inst));
@@ -609,7 +657,7 @@ class FormationDriver implements Supervisor {
     old.role = 'outgoing';
     this.beside.add(old);
     this.say('info', `${name}: generation ${next.generation} is ready: stopping generation ${old.generation}`, name);
-    await this.until(old, { type: 'stop', then: 'remove' }, (s) => s.removed);
+    await this.drainThenStop(old, 'remove', (s) => s.removed);
     return { ok: true };
   }
 
@@ -624,8 +672,13 @@ class FormationDriver implements Supervisor {
     switch (p.state) {
       case 'running':
         return { ok: true };
-      case 'starting':
-        return p.bootTimedOut ? { ok: false, reason: `did not accept connections on port ${slot.spec.port} within ${Math.round(this.bootTimeoutMs / 1000)} s` } : { ok: true };
+      case 'starting': {
+        if (!p.bootTimedOut) return { ok: true };
+        const within = `within ${Math.round(this.bootTimeoutMs / 1000)} s`;
+        if (!p.portOpen || slot.spec.healthPath === undefined) return { ok: false, reason: `did not accept connections on port ${slot.spec.port} ${within}` };
+        const last = slot.lastHealth === undefined ? '' : ` (last: ${describeAnswer(slot.lastHealth)})`;
+        return { ok: false, reason: `did not answer GET ${slot.spec.healthPath} with 2xx/3xx ${within}${last}` };
+      }
       case 'backoff':
       case 'exited':
         return { ok: false, reason: slot.inst.lastExit ? describeOutcome(slot.inst.lastExit) : 'exited' };
@@ -641,6 +694,47 @@ class FormationDriver implements Supervisor {
   private withIncoming(slots: Slot[]): Slot[] {
     const names = new Set(slots.map((s) => s.spec.name));
     return [...slots, ...[...this.beside].filter((s) => s.role === 'incoming' && names.has(s.spec.name))];
+  }
+
+  // ---- drains -----------------------------------------------------------------------------
+
+  /**
+   * A control request's stop (not the formation's shutdown): a ready instance with a port is
+   * drained first, then signalled; resolves once `done(slot)` as `until` does.
+   */
+  private drainThenStop(slot: Slot, then: 'stay-stopped' | 'remove', done: (slot: Slot) => boolean): Promise<void> {
+    const draining = this.drain(slot);
+    // Nothing to drain: the signal goes now, before this returns.
+    if (draining === undefined) return this.until(slot, { type: 'stop', then }, done);
+    // dozen began stopping meanwhile: its own stop signalled the instance (or will).
+    return draining.then(() => this.until(slot, this.controllable() ? { type: 'stop', then } : undefined, done));
+  }
+
+  /** Every drainer for the instance, in parallel, within the stop timeout; undefined when it serves nothing to drain. */
+  private drain(slot: Slot): Promise<void> | undefined {
+    const p = slot.inst.phase;
+    if (this.drainers.size === 0 || !this.controllable() || slot.spec.port === undefined || p.state !== 'running' || !p.ready) return undefined;
+    slot.draining ??= this.runDrainers(slot).finally(() => (slot.draining = undefined));
+    return slot.draining;
+  }
+
+  private async runDrainers(slot: Slot): Promise<void> {
+    const { name, type, port } = slot.spec;
+    const instance: DrainedInstance = { name, type, port, generation: slot.generation };
+    const all = Promise.all(
+      [...this.drainers].map(async (drain) => {
+        try {
+          await drain(instance);
+        } catch (err) {
+          this.say('warn', `${name}: a drainer failed (${err instanceof Error ? err.message : String(err)}); stopping it anyway`, name);
+        }
+      }),
+    );
+    let timer: unknown;
+    const timedOut = new Promise<boolean>((resolve) => (timer = this.clock.setTimeout(() => resolve(true), this.timeoutMs)));
+    const late = await Promise.race([all.then(() => false), timedOut]);
+    this.clock.clearTimeout(timer);
+    if (late) this.say('warn', `${name} was not drained within ${seconds(this.timeoutMs)}: stopping it anyway`, name);
   }
 
   // ---- helpers ----------------------------------------------------------------------------
@@ -682,7 +776,10 @@ class FormationDriver implements Supervisor {
   }
 
   private newSlot(spec: ProcessSpec, role: Role, generation: number): Slot {
-    return { spec, next: undefined, generation, role, inst: newInstance(), child: undefined, run: 0, timers: {}, watch: undefined, removed: false, portTaken: false };
+    return {
+      spec, next: undefined, generation, role, inst: newInstance(), child: undefined, run: 0, timers: {}, watch: undefined, removed: false, portTaken: false,
+      lastHealth: undefined, draining: undefined,
+    };
   }
 
   private allSlots(): Slot[] {
@@ -709,6 +806,19 @@ class FormationDriver implements Supervisor {
     slot.watch?.stop();
     slot.watch = undefined;
   }
+}
+
+/** The source name of dozen's own lines in the store and on the terminal. */
+const DOZEN_SOURCE = 'dozen';
+
+/**
+ * How often a readiness watch polls at most: instances held in `starting` briskly (a rolling
+ * restart waits on them), the others (workers given a PORT they may never bind) and those past
+ * their boot timeout gently, to stay cheap at 100.
+ */
+function watchDelayMs(slot: Slot): number {
+  const p = slot.inst.phase;
+  return p.state === 'starting' && !p.bootTimedOut ? 250 : 2_000;
 }
 
 /** Still part of the running formation: has a child, or is about to get one. */

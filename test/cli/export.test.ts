@@ -88,6 +88,51 @@ describe('dozen export', () => {
     }
   });
 
+  it('nginx: writes the site, names it, warns about no secrets, and takes --listen', T, async () => {
+    const { tmp, root } = await app();
+    try {
+      const out = tmp.path('sites');
+      const r = await runCli(['export', 'nginx', out, '-d', root, '-m', 'web=2,worker=1', '-p', '7000'], { cwd: tmp.dir });
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout, `wrote ${join(out, 'my-app-1.conf')}\n`.replace(`${tmp.dir}/`, ''));
+      assert.equal(r.stderr, '', 'no config, so no secrets warning');
+      assert.deepEqual(await readdir(out), ['my-app-1.conf']);
+      const site = await readFile(join(out, 'my-app-1.conf'), 'utf8');
+      assert.match(site, /^ {4}server 127\.0\.0\.1:7000;\n {4}server 127\.0\.0\.1:7001;\n {4}keepalive/m);
+      assert.match(site, /^ {4}listen 80;$/m);
+      assert.ok(!site.includes(SECRET) && !site.includes('GREETING'), 'no config in the site');
+
+      const listen = await runCli(['export', 'nginx', out, '-d', root, '--listen', '127.0.0.1:8080'], { cwd: tmp.dir });
+      assert.equal(listen.code, 0, listen.stderr);
+      assert.match(await readFile(join(out, 'my-app-1.conf'), 'utf8'), /^ {4}listen 127\.0\.0\.1:8080;$/m);
+      const fromEnv = await runCli(['export', 'nginx', out, '-d', root], { cwd: tmp.dir, env: { DOZEN_LISTEN: '[::]:8081' } });
+      assert.equal(fromEnv.code, 0, fromEnv.stderr);
+      assert.match(await readFile(join(out, 'my-app-1.conf'), 'utf8'), /^ {4}listen \[::\]:8081;$/m);
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
+  it('nginx: an app without web instances, or a bad --listen, is one line on stderr', T, async () => {
+    const tmp = await tempApp({ 'jobs/Procfile': 'worker: node worker.js\n', 'web/Procfile': PROCFILE });
+    const root = tmp.path('web');
+    try {
+      const noWeb = await runCli(['export', 'nginx', tmp.path('out'), '-d', tmp.path('jobs')], { cwd: tmp.dir });
+      assert.equal(noWeb.code, 78);
+      assert.match(noWeb.stderr, /^dozen: nginx export needs a web process type: .*no "web:" entry\.\n$/);
+      const noInstance = await runCli(['export', 'nginx', tmp.path('out'), '-d', root, '-m', 'web=0,worker=1'], { cwd: tmp.dir });
+      assert.equal(noInstance.code, 78);
+      assert.match(noInstance.stderr, /needs at least one web instance/);
+      const badListen = await runCli(['export', 'nginx', tmp.path('out'), '-d', root, '--listen', 'localhost'], { cwd: tmp.dir });
+      assert.equal(badListen.code, 2);
+      assert.match(badListen.stderr, /--listen: expected a port number from 1 to 65535, got "localhost"/);
+      for (const r of [noWeb, noInstance, badListen]) assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+      await assert.rejects(readdir(tmp.path('out')), { code: 'ENOENT' }, 'nothing written');
+    } finally {
+      await tmp.cleanup();
+    }
+  });
+
   it('kubernetes without --image, and an unknown format, are usage errors', T, async () => {
     const { tmp, root } = await app();
     try {
@@ -96,7 +141,7 @@ describe('dozen export', () => {
       assert.match(k8s.stderr, /needs --image/);
       const unknown = await runCli(['export', 'upstart', tmp.path('u'), '-d', root], { cwd: tmp.dir });
       assert.equal(unknown.code, 2);
-      assert.match(unknown.stderr, /unknown export format "upstart": expected one of systemd, supervisord, kubernetes, compose/);
+      assert.match(unknown.stderr, /unknown export format "upstart": expected one of systemd, supervisord, kubernetes, compose, nginx/);
       const badTimeout = await runCli(['export', 'systemd', tmp.path('t'), '-d', root, '-t', 'soon'], { cwd: tmp.dir });
       assert.equal(badTimeout.code, 2);
       assert.match(badTimeout.stderr, /--timeout/);

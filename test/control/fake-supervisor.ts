@@ -105,6 +105,14 @@ export class FakeSupervisor implements SupervisorHandle {
     return { pause() {}, resume() {} };
   }
 
+  addDrainer(): () => void {
+    return () => undefined;
+  }
+
+  publish(source: string, data: Buffer): void {
+    this.emit({ type: 'output', at: Date.now(), instance: source, stream: 'stdout', data });
+  }
+
   private start(s: ProcessSpec): void {
     this.specList.push(s);
     this.rows.set(s.name, {

@@ -3,6 +3,7 @@
 // test compares against the values `dozen start` would give the processes.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -94,31 +95,57 @@ export interface Fixture {
 
 /** A formation of the hostile app: web=2, worker=1, Odd_Type=1, with its release phase. */
 export function hostileFixture(overrides: Partial<ExportContext> = {}): Fixture {
-  const procfile = parseProcfile(HOSTILE_PROCFILE, 'Procfile');
+  return appFixture({
+    procfile: HOSTILE_PROCFILE,
+    formation: { web: 2, worker: 1, Odd_Type: 1 },
+    config: hostileConfig(),
+    app: 'Hostile App!',
+    root: '/srv/hostile app',
+    overrides: { outDir: '/etc/dozen/hostile', timeoutSec: 7, user: 'deploy', image: 'registry.example/hostile:1.0', ...overrides },
+  });
+}
+
+export interface AppFixtureOptions {
+  procfile: string;
+  /** Instances per type. */
+  formation: Record<string, number>;
+  basePort?: number;
+  config?: Record<string, string>;
+  /** The raw app name, sanitised as the CLI does. */
+  app?: string;
+  root?: string;
+  overrides?: Partial<ExportContext>;
+}
+
+/** Any Procfile and formation through dozen's own parser, expansion and names. */
+export function appFixture(opts: AppFixtureOptions): Fixture {
+  const procfile = parseProcfile(opts.procfile, 'Procfile');
   const errors = procfile.diagnostics.filter((d) => d.severity === 'error');
   if (errors.length > 0) throw new Error(`fixture Procfile does not parse: ${JSON.stringify(errors)}`);
-  const config = hostileConfig();
-  const root = '/srv/hostile app';
+  const config = opts.config ?? {};
+  const root = opts.root ?? '/srv/app';
+  const basePort = opts.basePort ?? 5000;
   const { instances, releasePhase } = expandFormation({
     entries: procfile.entries,
-    formation: new Map([['web', 2], ['worker', 1], ['Odd_Type', 1]]),
-    basePort: 5000,
+    formation: new Map(Object.entries(opts.formation)),
+    basePort,
     env: config,
     cwd: root,
   });
-  const names = exportNames('Hostile App!', procfile.entries.map((e) => e.name).filter((n) => n !== 'release'));
+  const names = exportNames(opts.app ?? 'app', procfile.entries.map((e) => e.name).filter((n) => n !== 'release'));
   const ctx: ExportContext = {
     app: names.app,
     typeNames: names.typeNames,
     root,
-    outDir: '/etc/dozen/hostile',
-    timeoutSec: 7,
-    user: 'deploy',
-    image: 'registry.example/hostile:1.0',
+    outDir: '/etc/dozen/app',
+    timeoutSec: 5,
+    user: undefined,
+    image: undefined,
     releasePhase,
     config,
-    basePort: 5000,
-    ...overrides,
+    basePort,
+    listen: { host: undefined, port: 80 },
+    ...opts.overrides,
   };
   return { instances, ctx };
 }
@@ -142,4 +169,14 @@ export function hasTool(name: string): boolean {
 /** Writes rendered files into a fresh temp folder (via the CLI's own writer). */
 export function tempDir(prefix: string): string {
   return mkdtempSync(join(tmpdir(), `dozen-${prefix}-`));
+}
+
+/** A port on 127.0.0.1 that was free a moment ago (the OS picked it). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
+  const address = server.address();
+  await new Promise<void>((ok) => server.close(() => ok()));
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
 }

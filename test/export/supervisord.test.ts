@@ -6,7 +6,6 @@ import assert from 'node:assert/strict';
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { loadEnv } from '../../src/env/load-env.js';
@@ -17,7 +16,7 @@ import { exportNames } from '../../src/export/names.js';
 import { renderSupervisord } from '../../src/export/supervisord.js';
 import type { ExportContext } from '../../src/export/types.js';
 import { writeExport } from '../../src/export/write-files.js';
-import { hasTool, hostileConfig, missingToolReason, resolveRepo, tempDir } from './fixtures.js';
+import { freePort, hasTool, hostileConfig, missingToolReason, resolveRepo, tempDir } from './fixtures.js';
 
 const skip = missingToolReason('supervisord', hasTool('supervisord'));
 const HELLO = resolveRepo('examples', 'hello');
@@ -29,15 +28,6 @@ after(() => {
   for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** A free base port whose block (base..base+101) is very likely free too. */
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
-  const address = server.address();
-  await new Promise<void>((ok) => server.close(() => ok()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return Math.min(address.port, 65_000);
-}
 
 /** examples/hello with its .env plus the hostile values and a marker to find its processes. */
 function helloApp(basePort: number, marker: string): { instances: ProcessSpec[]; ctx: ExportContext; dir: string } {
@@ -54,7 +44,7 @@ function helloApp(basePort: number, marker: string): { instances: ProcessSpec[];
   const dir = tempDir('supervisord');
   dirs.push(dir);
   const names = exportNames('hello', ['web', 'worker']);
-  const ctx: ExportContext = { ...names, root: HELLO, outDir: join(dir, 'conf.d'), timeoutSec: 5, user: undefined, image: undefined, releasePhase, config, basePort };
+  const ctx: ExportContext = { ...names, root: HELLO, outDir: join(dir, 'conf.d'), timeoutSec: 5, user: undefined, image: undefined, releasePhase, config, basePort, listen: { host: undefined, port: 80 } };
   return { instances, ctx, dir };
 }
 
@@ -109,7 +99,8 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined> | T 
 
 test('supervisord runs the exported app exactly as dozen start would', { skip, timeout: 90_000 }, async () => {
   const marker = randomBytes(8).toString('hex');
-  const basePort = await freePort();
+  // A free base port whose block (base..base+101) is very likely free too.
+  const basePort = Math.min(await freePort(), 65_000);
   const { instances, ctx, dir } = helloApp(basePort, marker);
   writeExport(ctx.outDir, renderSupervisord(instances, ctx), { force: false });
 

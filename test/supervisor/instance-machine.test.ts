@@ -39,7 +39,7 @@ test('start from pending asks for a spawn and stays pending until the pid is kno
 
 test('a spawned web instance is starting, watches its port and arms the boot timer', () => {
   const { inst, effects } = run([[{ type: 'start' }], [{ type: 'spawned', pid: 42 }, 2_000]]);
-  assert.deepEqual(inst.phase, { state: 'starting', pid: 42, startedAt: 2_000, bootTimedOut: false });
+  assert.deepEqual(inst.phase, { state: 'starting', pid: 42, startedAt: 2_000, bootTimedOut: false, portOpen: false });
   assert.deepEqual(effects.slice(1), [
     { type: 'emit', event: { type: 'spawned', at: 2_000, instance: 'web.1', pid: 42, port: 5000 } },
     { type: 'watch-port' },

@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { claimControlSocket } from '../../control/claim.js';
 import { ControlRequestError, connectToApp, type ControlClient } from '../../control/client.js';
-import { STATUS_HEADER, statusRow } from '../../control/format-status.js';
+import { routerLine, STATUS_HEADER, statusRow } from '../../control/format-status.js';
 import type { ActionResult } from '../../control/protocol.js';
 import { joinScaleArgs } from '../../control/scaler.js';
 import { attachControlServer } from '../../control/server.js';
@@ -33,6 +33,7 @@ export const controlAttachment: Attachment = async (supervisor, ctx) => {
     // ports of the formula the running ones have. A switch to another release swaps it.
     model: ctx.model ?? appModel(ctx.app, ctx.plan.basePort),
     logs: () => ctx.logs,
+    router: () => ctx.router,
     ...(ctx.releaseModel ? { releaseModel: ctx.releaseModel } : {}),
   });
   return () => server.close();
@@ -45,10 +46,11 @@ export function register(program: Command): void {
     .addOption(flag('--json', 'print a JSON array instead of a table', false));
   addAppOptions(ps).action((opts: AppCliOptions & { json: boolean }) =>
     withControl(opts, async (client) => {
-      const { server, instances } = await client.call({ method: 'status' });
+      const { server, instances, router } = await client.call({ method: 'status' });
       if (opts.json) return printJson(instances);
       if (server.phase === 'starting') process.stderr.write(`dozen: dozen (pid ${server.pid}) is still starting\n`);
       printLines(table([STATUS_HEADER, ...instances.map(statusRow)]));
+      if (router) printLines(['', routerLine(router)]);
     }),
   );
 
@@ -66,7 +68,7 @@ export function register(program: Command): void {
       // The ones before the failed instance were replaced; the ones after it run as before.
       const failedAt = result.instances.findIndex((i) => i.name === failure.instance);
       printLines(actionLines({ instances: result.instances.slice(0, Math.max(0, failedAt)) }, 'restarted'));
-      const message = opts.surge
+      const message = opts.surge || failure.surged === true
         ? `${failure.instance} was not replaced: the new instance ${failure.reason}; the old one keeps serving`
         : `${failure.instance} did not come back: it ${failure.reason}`;
       throw new DozenError('control', message, { exitCode: ExitCode.failure });

@@ -1,8 +1,10 @@
 // `dozen export FORMAT DIR`: the same formation as `dozen start`, written out for systemd,
-// supervisord, Kubernetes or docker compose. Reads the app, renders (pure), writes atomically.
+// supervisord, Kubernetes or docker compose, or as an nginx site in front of its web instances.
+// Reads the app, renders (pure), writes atomically.
 import { basename, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { DozenError } from '../../errors.js';
+import { parseListenAddress } from '../../export/listen-address.js';
 import { exportNames } from '../../export/names.js';
 import { exporterFor, FORMATS } from '../../export/render.js';
 import type { ExportContext } from '../../export/types.js';
@@ -16,6 +18,7 @@ interface ExportOptions extends AppCliOptions {
   app?: string;
   user?: string;
   image?: string;
+  listen: string;
   timeout: string;
   force: boolean;
 }
@@ -23,12 +26,13 @@ interface ExportOptions extends AppCliOptions {
 export function register(program: Command): void {
   const cmd = program
     .command('export')
-    .description(`write the formation as files for another process manager (${FORMATS.join(', ')})`)
+    .description(`write the formation as files for another process manager, or an nginx site (${FORMATS.join(', ')})`)
     .argument('<format>', `one of ${FORMATS.join(', ')}`)
     .argument('<dir>', 'folder to write the files to (created if missing)')
     .addOption(flag('-a, --app <name>', "app name used in unit, program and object names (default: the app root's folder name)"))
     .addOption(flag('-u, --user <user>', 'run the processes as this user (systemd, supervisord)'))
     .addOption(flag('-i, --image <image>', 'container image (kubernetes: required; compose: instead of build)'))
+    .addOption(flag('--listen <[host:]port>', 'where nginx takes requests for the web instances (nginx)', '80'))
     .addOption(flag('-t, --timeout <seconds>', 'seconds between SIGTERM and SIGKILL when stopping', '5'))
     .addOption(flag('--force', 'overwrite files in DIR that dozen did not write', false));
   addAppOptions(cmd);
@@ -54,6 +58,7 @@ export function register(program: Command): void {
       releasePhase: plan.releasePhase,
       config: app.config,
       basePort: plan.basePort,
+      listen: parseListenAddress(opts.listen),
     };
     const files = exporter(plan.instances, ctx);
     const written = writeExport(outDir, files, { force: opts.force });

@@ -20,10 +20,11 @@ import { addAppOptions, addFormationOptions, flag, type AppCliOptions } from '..
 import { printWarnings } from '../print.js';
 import { controlAttachment, controlRoot } from './control.js';
 import { addLogsStartOptions, logsAttachment, type LogsStartOptions } from '../logs-attachment.js';
+import { addRouterStartOptions, routerAttachment, type RouterStartOptions } from '../router-attachment.js';
 
 /** The terminal printer: app output and dozen's lines on stdout, with backpressure. */
 const printer: Attachment = (supervisor, ctx) => {
-  const names = [...ctx.plan.instances.map((s) => s.name), ...(ctx.runsRelease ? ['release'] : [])];
+  const names = [...ctx.plan.instances.map((s) => s.name), ...(ctx.runsRelease ? ['release'] : []), ...(ctx.sources ?? [])];
   const p = createPrinter({ out: process.stdout, err: process.stderr, ...ctx.output, names, valve: supervisor.outputValve() });
   const unsubscribe = supervisor.subscribe((event) => p.onEvent(event));
   return async () => {
@@ -36,7 +37,7 @@ const printer: Attachment = (supervisor, ctx) => {
 // The control socket first: it refuses a second dozen for the app before anything else attaches.
 export const ATTACHMENTS: Attachment[] = [controlAttachment, printer];
 
-export interface StartOptions extends AppCliOptions, LogsStartOptions {
+export interface StartOptions extends AppCliOptions, LogsStartOptions, RouterStartOptions {
   timeout: string;
   restart: string;
   canDie?: string;
@@ -58,6 +59,7 @@ export function register(program: Command): void {
   addAppOptions(cmd);
   addFormationOptions(cmd);
   addLogsStartOptions(cmd);
+  addRouterStartOptions(cmd);
   cmd
     .addOption(flag('-t, --timeout <seconds>', 'how long processes get to stop before SIGKILL', '5'))
     .addOption(flag('--restart <mode>', `restart a process that exits: ${RESTART_MODES.join(', ')}`, 'never'))
@@ -87,6 +89,7 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     ...(running ? { model: running.model(plan.basePort), releaseModel: (version: number) => running.modelOf(version, plan.basePort) } : {}),
     plan,
     runsRelease,
+    ...(typeof opts.router === 'string' ? { sources: ['router'] } : {}),
     output: {
       color: resolveColor({ flag: colorUnset ? undefined : opts.color, env: process.env, isTTY: process.stdout.isTTY === true }),
       timestamps: opts.timestamp,
@@ -114,8 +117,9 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
     force: () => void supervisor.forceKill(),
   });
   try {
-    // The log store and drains last: they see every line, and detach (flush) first.
-    for (const attach of [...ATTACHMENTS, logsAttachment(opts)]) detaches.push(await attach(supervisor, ctx));
+    // The log store and drains: they see every line, and detach (flush) after the router, which
+    // comes last (its port is taken before anything starts) and closes first.
+    for (const attach of [...ATTACHMENTS, logsAttachment(opts), routerAttachment(opts, parseSeconds)]) detaches.push(await attach(supervisor, ctx));
     setExitStatus(await supervisor.run());
   } finally {
     removeSignals();

@@ -48,7 +48,7 @@ export function attachDrains(handle: SupervisorHandle, urls: ReadonlyArray<strin
     if (e.type === 'output') {
       const data = Buffer.from(e.data); // one copy, shared by every drain
       const tsUs = Math.round(e.at * 1000);
-      for (const d of drains) d.enqueue(tsUs, e.instance, 'app', e.stream, data);
+      for (const d of drains) d.enqueue(tsUs, e.instance, e.origin ?? 'app', e.stream, data);
     } else if (e.type === 'message') {
       const data = Buffer.from(`${e.text}\n`);
       for (const d of drains) d.enqueue(Math.round(e.at * 1000), e.instance ?? 'dozen', 'dozen', e.level, data);

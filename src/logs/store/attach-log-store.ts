@@ -237,7 +237,7 @@ export function attachLogStore(handle: SupervisorHandle, opts: LogStoreOptions):
   const onEvent = (e: SupervisorEvent) => {
     if (e.type === 'output') {
       if (state.state !== 'attached') return; // app lines that arrive while detaching are not stored
-      queue.push(Math.round(e.at * 1000), e.instance, 'app', e.stream, e.data);
+      queue.push(Math.round(e.at * 1000), e.instance, e.origin ?? 'app', e.stream, e.data);
       if (queue.bytes >= EARLY_FLUSH_BYTES && !writerBusy(state)) dispatch({ type: 'queue-full' });
     } else if (e.type === 'message') {
       queue.pushText(Math.round(e.at * 1000), e.instance ?? 'dozen', 'dozen', e.level, e.text);

@@ -61,4 +61,10 @@ export class FakeSupervisor implements SupervisorHandle {
   outputValve(): OutputValve {
     return { pause() {}, resume() {} };
   }
+  addDrainer(): () => void {
+    throw new Error('not used by the log store');
+  }
+  publish(source: string, data: Buffer): void {
+    this.emit({ type: 'output', at: Date.now(), instance: source, stream: 'stdout', data });
+  }
 }

@@ -40,6 +40,8 @@ const { values } = parseArgs({
     seconds: { type: 'string', default: '5' },
     connections: { type: 'string', default: '32' },
     backends: { type: 'string', default: 'node,nginx' },
+    /** Before each run, wait (up to a minute) until the machine is at most this busy (% of a core, over 1 s). */
+    'quiet-below': { type: 'string', default: '25' },
     targets: { type: 'string' },
     out: { type: 'string', default: join(REPO_ROOT, 'docs/benchmarks-router.md') },
     'no-write': { type: 'boolean', default: false },
@@ -52,6 +54,8 @@ const { values } = parseArgs({
 const runs = positive('--runs', values.runs!);
 const seconds = positive('--seconds', values.seconds!);
 const connections = positive('--connections', values.connections!);
+const quietBelow = Number(values['quiet-below']);
+if (!(quietBelow >= 0)) throw new Error(`--quiet-below: expected a percentage of a core, got "${values['quiet-below']}"`);
 const backendKinds = pickList('--backends', values.backends!, ['node', 'nginx'] as const);
 const wantedTargets = pickList('--targets', values.targets, TARGETS.map((t) => t.id));
 
@@ -74,6 +78,8 @@ function sourceNewerThanBundle(): boolean {
   return r.stdout.trim() !== '';
 }
 
+const isDozen = (id: TargetId) => id === 'dozen' || id === 'dozen-no-store';
+
 /** A running target: the port wrk hits, the pids whose CPU is the proxy's and the instances'. */
 interface Running {
   port: number;
@@ -83,6 +89,8 @@ interface Running {
   proxyOnlyPid?: boolean;
   /** The pids whose trees are the instances serving this target. */
   backendPids: () => number[];
+  /** The proxy's resident memory once it answered, before any load (MiB). */
+  startRssMiB?: number;
   stop: () => Promise<void>;
 }
 
@@ -117,8 +125,8 @@ const NODE_PROXIES: Partial<Record<TargetId, string>> = {
 };
 
 /** The app dozen runs: its web process is the same backend, on the $PORT dozen gives it. */
-function dozenApp(kind: BackendKind, dir: string): string {
-  const app = join(dir, 'app');
+function dozenApp(kind: BackendKind, dir: string, name: string): string {
+  const app = join(dir, name);
   mkdirSync(app, { recursive: true });
   if (kind === 'node') {
     writeFileSync(join(app, 'Procfile'), `web: exec ${process.execPath} ${BACKEND_JS}\n`);
@@ -154,16 +162,17 @@ async function startTarget(id: TargetId, kind: BackendKind, backends: Backends, 
   let proxy: Server;
   if (id === 'nginx-1' || id === 'nginx-auto') {
     proxy = startNginxProxy(dir, id, port, backends.ports, id === 'nginx-1' ? '1' : 'auto', accessLog);
-  } else if (id === 'dozen') {
-    const app = dozenApp(kind, dir);
+  } else if (id === 'dozen' || id === 'dozen-no-store') {
+    const app = dozenApp(kind, dir, id);
     const base = await kernelFreePort();
-    const argv = [DOZEN, 'start', '-d', app, '-m', 'web=2', '-p', String(base), '--router', `127.0.0.1:${port}`, '--no-color'];
-    proxy = startServer('dozen', argv, { cwd: app, logPath: join(dir, 'dozen.log') });
+    const argv = [DOZEN, 'start', '-d', app, '-m', 'web=2', '-p', String(base), '--router', `127.0.0.1:${port}`, '--no-color', ...(id === 'dozen' ? [] : ['--no-log-store'])];
+    proxy = startServer(id, argv, { cwd: app, logPath: join(dir, `${id}.log`) });
     await answers(proxy, port, { times: 20, timeoutMs: 30_000 });
     return {
       port,
       proxy,
       proxyOnlyPid: true,
+      startRssMiB: rssMiB(proxy.pid),
       backendPids: () => [proxy.pid], // its tree minus its own pid: see cpuOf
       // SIGTERM to dozen only: it stops its own processes.
       stop: () => stopServer(proxy, { groupTerm: false }),
@@ -174,7 +183,7 @@ async function startTarget(id: TargetId, kind: BackendKind, backends: Backends, 
     proxy = startServer(id, [process.execPath, script], { cwd: dir, env, logPath: join(dir, `${id}.log`) });
   }
   await answers(proxy, port, { times: 4 });
-  return { port, proxy, backendPids, stop: () => stopServer(proxy) };
+  return { port, proxy, backendPids, startRssMiB: rssMiB(proxy.pid, true), stop: () => stopServer(proxy) };
 }
 
 /** CPU time (ms) of the proxy and of the instances, from snapshots of their process trees. */
@@ -188,7 +197,23 @@ function cpuSnapshot(target: Running): { proxy: Map<number, number>; backends: M
   return { proxy: target.proxy ? treeCpu([target.proxy.pid]) : new Map(), backends: treeCpu(target.backendPids()) };
 }
 
+/**
+ * Waits until the machine, with our servers idle, is at most `quietBelow`% of a core busy over a
+ * second (other work on a shared machine), for at most 30 s. Returns how busy it last was.
+ */
+async function quiet(): Promise<number> {
+  const t0 = performance.now();
+  for (;;) {
+    const before = machineBusyMs();
+    const start = performance.now();
+    await new Promise((r) => setTimeout(r, 1000));
+    const busyPct = ((machineBusyMs() - before) / (performance.now() - start)) * 100;
+    if (busyPct <= quietBelow || performance.now() - t0 > 30_000) return busyPct;
+  }
+}
+
 async function measure(target: Running): Promise<Omit<RunSample, 'round' | 'backend' | 'target'>> {
+  const busyBeforePct = await quiet();
   const before = cpuSnapshot(target);
   const busyBefore = machineBusyMs();
   const t0 = performance.now();
@@ -222,6 +247,8 @@ async function measure(target: Running): Promise<Omit<RunSample, 'round' | 'back
       other: Math.max(0, pct(busy - result.cpuMs - proxyMs - backendMs)),
     },
     proxyRssMiB: target.proxy ? rss : undefined,
+    proxyStartRssMiB: target.startRssMiB,
+    busyBeforePct,
   };
 }
 
@@ -267,12 +294,12 @@ async function runAll(): Promise<Saved> {
     }
     return true;
   });
-  if (targets.includes('dozen')) {
+  if (targets.some(isDozen)) {
     const why = dozenRouterMissing();
     if (why) {
       skipped.push(`dozen: ${why}`);
       console.log(`skipping dozen's router: ${why}`);
-      targets = targets.filter((id) => id !== 'dozen');
+      targets = targets.filter((id) => !isDozen(id));
     } else {
       versions.dozen = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
     }
@@ -317,7 +344,7 @@ async function runAll(): Promise<Saved> {
             const cpu = sample.cpu;
             console.log(
               `${kind} #${round + 1} ${id}: ${sample.rps.toFixed(0)} req/s, p50 ${sample.p50Ms.toFixed(2)} ms, p99 ${sample.p99Ms.toFixed(2)} ms, errors ${sample.errors}; ` +
-                `CPU % of a core: wrk ${cpu.wrk.toFixed(0)}, proxy ${cpu.proxy.toFixed(0)}, instances ${cpu.backends.toFixed(0)}, other ${cpu.other.toFixed(0)}` +
+                `machine ${sample.busyBeforePct.toFixed(0)}% busy before; CPU % of a core: wrk ${cpu.wrk.toFixed(0)}, proxy ${cpu.proxy.toFixed(0)}, instances ${cpu.backends.toFixed(0)}, other ${cpu.other.toFixed(0)}` +
                 (sample.proxyRssMiB !== undefined ? `; proxy RSS ${sample.proxyRssMiB.toFixed(1)} MiB` : ''),
             );
           } catch (err) {

@@ -6,6 +6,7 @@ export type BackendKind = 'node' | 'nginx';
 export const TARGETS = [
   { id: 'direct', label: 'direct to one instance (no proxy)' },
   { id: 'dozen', label: "dozen's router (`dozen start --router`)" },
+  { id: 'dozen-no-store', label: "dozen's router, `--no-log-store`" },
   { id: 'nginx-1', label: 'nginx, 1 worker' },
   { id: 'nginx-auto', label: 'nginx, `worker_processes auto` (2 here)' },
   { id: 'http-proxy', label: '`http-proxy` (keep-alive http.Agent)' },
@@ -27,6 +28,10 @@ export interface RunSample {
   cpu: { wrk: number; proxy: number; backends: number; other: number };
   /** The proxy's largest resident memory while wrk ran (MiB); none for direct. */
   proxyRssMiB: number | undefined;
+  /** The proxy's resident memory once it answered, before any load (MiB). */
+  proxyStartRssMiB: number | undefined;
+  /** How busy the machine was (% of a core) in the second before the run, with every server idle. */
+  busyBeforePct: number;
 }
 
 export type RouterResults = RunSample[];
@@ -57,6 +62,7 @@ export interface Summary {
   errors: number;
   cpu: RunSample['cpu'];
   rssMiB: number;
+  startRssMiB: number;
   /** The proxy's CPU time per request (µs): what it costs, whatever else the machine was doing. */
   proxyUsPerRequest: number;
   runs: number;
@@ -73,6 +79,7 @@ export function summarize(results: RouterResults, backend: BackendKind, target: 
     errors: s.reduce((n, r) => n + r.errors, 0),
     cpu: { wrk: m((r) => r.cpu.wrk), proxy: m((r) => r.cpu.proxy), backends: m((r) => r.cpu.backends), other: m((r) => r.cpu.other) },
     rssMiB: m((r) => r.proxyRssMiB),
+    startRssMiB: m((r) => r.proxyStartRssMiB),
     // CPU % of a core / req/s = share of a second per request.
     proxyUsPerRequest: m((r) => (r.cpu.proxy / 100 / r.rps) * 1e6),
     runs: s.length,
@@ -92,7 +99,7 @@ function backendTable(results: RouterResults, backend: BackendKind): string[] {
   const rows = [
     `### ${BACKEND_TITLE[backend]}`,
     '',
-    '| target | req/s | p50 | p99 | × nginx (1 worker) | × http-proxy | p50 added vs direct | CPU % of a core: wrk / proxy / instances / other | proxy CPU per request | proxy RSS | errors | runs |',
+    '| target | req/s | p50 | p99 | × nginx (1 worker) | × http-proxy | p50 added vs direct | CPU % of a core: wrk / proxy / instances / other | proxy CPU per request | proxy RSS: at start / under load | errors | runs |',
     '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const id of ids) {
@@ -101,7 +108,7 @@ function backendTable(results: RouterResults, backend: BackendKind): string[] {
     const added = id === 'direct' || !direct ? '–' : `${s.p50Ms - direct.p50Ms >= 0 ? '+' : ''}${ms(s.p50Ms - direct.p50Ms)} ms`;
     rows.push(
       `| ${label} | ${Math.round(s.rps).toLocaleString('en-US')} | ${ms(s.p50Ms)} ms | ${ms(s.p99Ms)} ms | ${id === 'nginx-1' ? '1.00×' : ratio(s.rps, nginx?.rps)} | ${id === 'http-proxy' ? '1.00×' : ratio(s.rps, hp?.rps)} | ${added} | ` +
-        `${pct(s.cpu.wrk)} / ${pct(s.cpu.proxy)} / ${pct(s.cpu.backends)} / ${pct(s.cpu.other)} | ${id === 'direct' ? '–' : `${s.proxyUsPerRequest.toFixed(0)} µs`} | ${Number.isNaN(s.rssMiB) ? '–' : `${s.rssMiB.toFixed(1)} MiB`} | ${s.errors} | ${s.runs} |`,
+        `${pct(s.cpu.wrk)} / ${pct(s.cpu.proxy)} / ${pct(s.cpu.backends)} / ${pct(s.cpu.other)} | ${id === 'direct' ? '–' : `${s.proxyUsPerRequest.toFixed(0)} µs`} | ${Number.isNaN(s.rssMiB) ? '–' : `${Number.isNaN(s.startRssMiB) ? '–' : s.startRssMiB.toFixed(1)} / ${s.rssMiB.toFixed(1)} MiB`} | ${s.errors} | ${s.runs} |`,
     );
   }
   return [...rows, ''];
@@ -114,7 +121,7 @@ function goalTable(results: RouterResults): string[] {
     const nginx = summarize(results, backend, 'nginx-1');
     const hp = summarize(results, backend, 'http-proxy');
     const direct = summarize(results, backend, 'direct');
-    for (const id of ['dozen', 'proto-a', 'proto-b', 'proto-c'] as const) {
+    for (const id of ['dozen', 'dozen-no-store', 'proto-a', 'proto-b', 'proto-c'] as const) {
       const s = summarize(results, backend, id);
       if (!s) continue;
       const check = (value: number | undefined, ok: (v: number) => boolean, text: (v: number) => string) =>
@@ -172,7 +179,8 @@ const HOW_TO = [
   '  `auto` for reference.',
   '- dozen: `bin/dozen start -d APP -m web=2 -p BASE --router 127.0.0.1:PORT --no-color` on an app',
   '  whose Procfile runs the same web instance on $PORT; ready once the router answers 200 twenty',
-  '  times in a row; stopped with SIGTERM at the end. Its router runs in dozen\'s own process, so',
+  '  times in a row; stopped with SIGTERM at the end. Also with `--no-log-store`: the router\'s',
+  '  lines then go to dozen\'s stdout (a file here) only, not to the log store. Its router runs in dozen\'s own process, so',
   '  "proxy" CPU and RSS are that process alone, and "instances" are the processes below it.',
   '- Every target is started once per kind of instance, warmed up with 2 s of wrk, then measured',
   '  in rounds, the order rotated each round. CPU times come from /proc (wrk\'s through the',
@@ -180,6 +188,11 @@ const HOW_TO = [
   '  time (other users, this harness, the kernel\'s share not charged to a process). "proxy CPU',
   '  per request" is the proxy\'s CPU time over the requests it served: unlike req/s, it hardly',
   '  depends on what else the machine was running.',
+  '- Before each run the harness waits, up to 30 s, for a second in which the machine is at',
+  '  most 25% of a core busy (`--quiet-below`): other work on a shared machine. Load that starts',
+  '  during a run still shows in "other".',
+  '- RSS: the proxy\'s resident memory once it answered, before any load, and the largest sample',
+  '  (every 500 ms) while wrk ran: dozen\'s own process; nginx\'s master and workers.',
   '- The machine has 2 cores: wrk, the proxy and the instances share them, so a proxy\'s throughput',
   '  is bounded by what wrk and the instances leave it.',
   '',

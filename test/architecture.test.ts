@@ -30,6 +30,8 @@ const RANKS: Record<string, number> = {
   releases: 6,
   // The router: follows the supervisor's events, serves its numbers through the control API.
   router: 6,
+  // The twelve-factor doctor: reads the app, runs it under a supervisor of its own.
+  doctor: 6,
   cli: 7,
 };
 

@@ -42,7 +42,7 @@ export function roundRobin<T>(items: T[]): () => T {
 }
 
 /** Request headers that are about one connection, not the request: never forwarded (RFC 9110 7.6.1). */
-export const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
+const HOP_BY_HOP = new Set(['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate']);
 
 /** A request id the client sent that is worth keeping (Heroku keeps 20 to 200 characters of these). */
 const GOOD_ID = /^[A-Za-z0-9+/=_-]{20,200}$/;

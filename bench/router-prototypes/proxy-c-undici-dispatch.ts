@@ -1,9 +1,10 @@
 // Prototype C: node:http server, one undici Pool per upstream, pool.dispatch() with a handler
 // that writes the upstream's status, headers and chunks straight into the response (no
-// intermediate stream), pausing the upstream while the client does not keep up.
+// intermediate stream), pausing the upstream while the client does not keep up. undici 6's
+// handler API (onConnect, onHeaders, onData, onComplete, onError), as dozen depends on undici 6.
 import { createServer } from 'node:http';
-import { Pool } from 'undici';
-import { AccessLog, hasBody, HOP_BY_HOP, roundRobin, settingsFromEnv, upstreamHeaders } from './common.js';
+import { Pool, type Dispatcher } from 'undici';
+import { AccessLog, hasBody, responseHeaders, roundRobin, settingsFromEnv, upstreamHeaders } from './common.js';
 
 const settings = settingsFromEnv();
 const log = new AccessLog(settings.logPath);
@@ -15,30 +16,25 @@ createServer((req, res) => {
   const { id, headers } = upstreamHeaders(req, settings.port);
   let status = 502;
   upstream.pool.dispatch(
-    { method: req.method!, path: req.url!, headers: headers as Record<string, string>, body: hasBody(req) ? req : null },
+    { method: req.method as Dispatcher.HttpMethod, path: req.url!, headers: headers as Record<string, string>, body: hasBody(req) ? req : null },
     {
-      onRequestStart() {},
-      onResponseStart(controller, statusCode, upHeaders) {
-        if (statusCode < 200) return; // 1xx: not passed on in this prototype
+      onConnect() {},
+      onHeaders(statusCode, rawHeaders, resume) {
+        if (statusCode < 200) return true; // 1xx: not passed on in this prototype
         status = statusCode;
-        const flat: string[] = [];
-        for (const name in upHeaders) {
-          if (HOP_BY_HOP.has(name)) continue;
-          const value = upHeaders[name]!;
-          if (Array.isArray(value)) for (const v of value) flat.push(name, v);
-          else flat.push(name, value);
-        }
-        res.writeHead(statusCode, flat);
-        res.on('drain', () => controller.resume());
+        res.writeHead(statusCode, responseHeaders(rawHeaders.map((b) => b.toString('latin1'))));
+        res.on('drain', resume);
+        return true;
       },
-      onResponseData(controller, chunk) {
-        if (!res.write(chunk)) controller.pause();
+      onData(chunk) {
+        // false pauses the upstream connection until the client has taken what it has.
+        return res.write(chunk);
       },
-      onResponseEnd() {
+      onComplete() {
         res.end();
         log.line(req, status, upstream, id, startedAt);
       },
-      onResponseError(_controller, err) {
+      onError(err) {
         if (!res.headersSent) res.writeHead(502, { 'content-type': 'text/plain' });
         res.end(`bad gateway: ${err.message}\n`);
         log.line(req, 502, upstream, id, startedAt);

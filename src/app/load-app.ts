@@ -4,6 +4,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { loadEnv } from '../env/load-env.js';
+import { APP_JSON, healthPathProblem, healthPathsOf } from './app-json.js';
 import type { LoadedEnv } from '../env/types.js';
 import { type Diagnostic, DozenError, formatDiagnostic } from '../errors.js';
 import { parseProcfile } from '../procfile/parse.js';
@@ -30,6 +31,11 @@ export interface LoadedApp {
   inherited: Record<string, string | undefined>;
   /** Warning diagnostics, formatted `FILE:LINE: message`. */
   warnings: string[];
+  /**
+   * The HTTP path each process type's instances must answer 2xx/3xx on to be ready, by type:
+   * `web`'s from app.json's `healthchecks.web` (Dokku's), or `--health-path`; none by default.
+   */
+  healthPaths: Record<string, string>;
 }
 
 /** Where to find an app and how to read its config. */
@@ -55,6 +61,8 @@ export interface AppSource {
    * read): it wins over the inherited environment, which still gives PATH, HOME and the like.
    */
   config?: { release: string; values: Record<string, string> } | undefined;
+  /** The web instances' health path (--health-path): wins over app.json's. Starts with `/`. */
+  healthPath?: string | undefined;
 }
 
 /** Reads the Procfile and env files the source names. Throws DozenError on the first error. */
@@ -104,7 +112,25 @@ export function loadApp(source: AppSource): LoadedApp {
     config: Object.fromEntries(env.vars.map((v) => [v.key, v.value])),
     inherited: { ...inherited },
     warnings: diagnostics.filter((d) => d.severity === 'warning').map(formatDiagnostic),
+    healthPaths: healthPaths(root, opts.healthPath, shown),
   };
+}
+
+/** app.json's health paths (in the app root, optional), with --health-path over web's. */
+function healthPaths(root: string, flag: string | undefined, shown: (path: string) => string): Record<string, string> {
+  if (flag !== undefined) {
+    const problem = healthPathProblem(flag);
+    if (problem !== undefined) throw new DozenError('usage', `--health-path: ${problem}`);
+  }
+  const path = resolve(root, APP_JSON);
+  let text: string | undefined;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new DozenError('config', `cannot read ${shown(path)}: ${errnoText(err)}`);
+  }
+  const fromFile = text === undefined ? {} : healthPathsOf(text, shown(path));
+  return flag === undefined ? fromFile : { ...fromFile, web: flag };
 }
 
 /** A path as it appears in messages: relative to `cwd` when inside it. */

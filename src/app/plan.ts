@@ -37,7 +37,12 @@ export function planInstances(app: LoadedApp, opts: PlanOptions = {}): Plan {
     cwd: app.root,
     ...(only ? { only } : {}),
   });
-  return { instances, releasePhase, basePort };
+  // A type's health path (web's, from app.json or --health-path) goes on each of its instances.
+  const checked = instances.map((spec) => {
+    const healthPath = app.healthPaths[spec.type];
+    return healthPath === undefined ? spec : { ...spec, healthPath };
+  });
+  return { instances: checked, releasePhase, basePort };
 }
 
 /** The Procfile's non-release types, in file order (the order that decides ports). */

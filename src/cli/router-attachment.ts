@@ -1,6 +1,6 @@
 // `dozen start --router [HOST:]PORT`: the router in front of the web instances. Loaded only when
 // asked for; it binds its port before anything is spawned, so a port in use stops the start.
-import { Option, type Command } from 'commander';
+import type { Command } from 'commander';
 import { DozenError } from '../errors.js';
 import type { Attachment } from './attachment.js';
 import { flag } from './options.js';
@@ -15,8 +15,7 @@ export const ROUTED_TYPES = ['web'];
 export function addRouterStartOptions(cmd: Command): void {
   cmd
     .addOption(flag('--router <[host:]port>', 'an HTTP router on this port in front of the web instances (host: 127.0.0.1 unless given)'))
-    .addOption(flag('--router-timeout <seconds>', 'the router answers 503 (H12) when an instance has not answered by then', '30'))
-    .addOption(new Option('--no-router', 'no router, even if DOZEN_ROUTER is set').hideHelp());
+    .addOption(flag('--router-timeout <seconds>', 'the router answers 503 (H12) when an instance has not answered by then', '30'));
 }
 
 /** The router attachment for these options; attaches nothing without --router. */

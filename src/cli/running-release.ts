@@ -16,11 +16,12 @@ export interface RunningRelease {
   modelOf(version: number, basePort: number): AppModel;
 }
 
-export function loadRunningRelease(spec: string, stateRoot: string): RunningRelease {
+/** `healthPath`: --health-path, for this release and every release switched to. */
+export function loadRunningRelease(spec: string, stateRoot: string, healthPath?: string): RunningRelease {
   const stateDir = ensureStateDir(stateRoot);
   const load = (which: string) => {
     const release = findSucceededRelease(readReleases(stateDir), which, 'run');
-    return { release, app: loadReleaseApp(release, readBuild(stateDir, release.build), process.env) };
+    return { release, app: loadReleaseApp(release, readBuild(stateDir, release.build), process.env, healthPath) };
   };
   const first = load(spec);
   return {

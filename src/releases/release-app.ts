@@ -21,8 +21,11 @@ export function releaseName(release: Pick<Release, 'version'>): string {
   return `v${release.version}`;
 }
 
-/** Loads the release's Procfile from its build, with its config; throws if the build is gone. */
-export function loadReleaseApp(release: Release, build: BuildLocation | undefined, inherited: NodeJS.ProcessEnv): LoadedApp {
+/**
+ * Loads the release's Procfile (and app.json) from its build, with its config; throws if the
+ * build is gone. `healthPath` (--health-path) wins over the build's app.json for web.
+ */
+export function loadReleaseApp(release: Release, build: BuildLocation | undefined, inherited: NodeJS.ProcessEnv, healthPath?: string): LoadedApp {
   if (!build || !existsSync(build.path)) {
     throw new DozenError('release', `${releaseName(release)}'s build ${release.build} is no longer kept (old builds are pruned); deploy again or roll back to a newer release`);
   }
@@ -34,6 +37,7 @@ export function loadReleaseApp(release: Release, build: BuildLocation | undefine
     // Builds live inside the app's repository (.dozen/builds/): git in a process must not find it.
     inherited: { ...inherited, PATH, GIT_CEILING_DIRECTORIES: dirname(build.path) },
     config: { release: releaseName(release), values: release.config },
+    healthPath,
   });
 }
 

@@ -36,7 +36,8 @@ function connectionTokens(raw: string[]): Set<string> | undefined {
   return tokens;
 }
 
-const OWN_REQUEST_FIELDS = new Set(['x-request-id', 'x-forwarded-proto', 'x-forwarded-port', 'x-request-start']);
+// Expect: Node's server has answered `100-continue` already; the instance gets the body at once.
+const OWN_REQUEST_FIELDS = new Set(['x-request-id', 'x-forwarded-proto', 'x-forwarded-port', 'x-request-start', 'expect']);
 const NONE = new Set<string>();
 
 /** The end-to-end fields of a message, and its Via and X-Forwarded-For chains joined. */

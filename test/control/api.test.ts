@@ -115,7 +115,7 @@ test('restart reports a replacement that failed; stop and restart resolve patter
   };
   const api = createControlApi({ handle: sup, info });
   const result = await api.restart(['web'], 'surge');
-  assert.deepEqual(result.failure, { instance: 'web.1', reason: 'exited with code 1' });
+  assert.deepEqual(result.failure, { instance: 'web.1', reason: 'exited with code 1', surged: true });
   assert.deepEqual(sup.calls, [{ method: 'rollout', args: ['surge', 'web.1', 'web.2'] }]);
   const stop = await api.stop(['web.2']);
   assert.deepEqual([stop.failure, stop.instances.map((i) => [i.name, i.state])], [null, [['web.2', 'stopped']]]);
@@ -164,4 +164,27 @@ test('switchRelease: the formation rolls out to the release model; types the rel
     },
   });
   await assert.rejects(broken.switchRelease(1, 'stop-first'), (err: unknown) => err instanceof ControlFailure && err.code === 'failed' && /no longer kept/.test(err.message));
+});
+
+test('with a router, restarts and release switches surge the routed types and restart the others in place; status carries the router', async () => {
+  const sup = twoWebs();
+  const modes: string[] = [];
+  sup.rollout = async (request) => {
+    const specs = sup.specs();
+    for (const name of request.names) {
+      const spec = specs.find((s) => s.name === name)!;
+      modes.push(`${name}:${typeof request.mode === 'function' ? request.mode(spec) : request.mode}`);
+    }
+    return { ok: true, replaced: request.names };
+  };
+  const routerInfo = { address: '127.0.0.1:8080', requests: 3, statusClasses: { '2xx': 3 }, latency: null, errors: {}, inFlight: 0, instances: [] };
+  const api = createControlApi({ handle: sup, info, router: () => ({ info: () => routerInfo, types: new Set(['web']) }) });
+  await api.restart([]);
+  assert.deepEqual(modes, ['web.1:surge', 'web.2:surge', 'worker.1:stop-first']);
+  modes.length = 0;
+  await api.restart(['worker'], 'surge');
+  assert.deepEqual(modes, ['worker.1:surge'], 'a mode asked for wins');
+  assert.deepEqual((await api.status({ cpuSampleMs: 0 })).router, routerInfo);
+  const plain = createControlApi({ handle: sup, info });
+  assert.equal((await plain.status({ cpuSampleMs: 0 })).router, undefined);
 });

@@ -273,3 +273,15 @@ test('batches: buffers a stream may keep are never written over; an fd stream ge
     assert.ok(sink.chunks.length < 60, `writes: ${sink.chunks.length}`);
   }
 });
+
+test('a source that is not in the formation (the router) prints with a prefix and a colour of its own', async () => {
+  const { printer, sink } = setup({ timestamps: false, color: true, names: ['web.1', 'router'] });
+  printer.onEvent(output('router', 'GET / 200\n'));
+  printer.onEvent(output('web.1', 'hi\n'));
+  printer.onEvent(output('proxy', 'unlisted\n'));
+  await printer.close();
+  const plain = sink.text().replace(/\x1b\[[0-9;]*m/g, '');
+  assert.equal(plain, 'router | GET / 200\nweb.1  | hi\nproxy  | unlisted\n');
+  const colours = sink.text().split('\n').slice(0, 3).map((l) => /^\x1b\[0m(\x1b\[[0-9;]*m)/.exec(l)?.[1]);
+  assert.equal(new Set(colours).size, 3, `one colour per source: ${JSON.stringify(colours)}`);
+});

@@ -417,3 +417,13 @@ describe('stats', () => {
     assert.ok(web1?.latency && web1.latency.count === 10 && web1.latency.p50 > 0 && web1.latency.p99 >= web1.latency.p50);
   });
 });
+
+describe('the request line with a forwarded chain', () => {
+  test('fwd is the X-Forwarded-For chain the instance got', T, async () => {
+    const [b] = await started('web.1');
+    const { port, host } = await over([b!]);
+    await get(port, '/', { headers: { 'X-Forwarded-For': '203.0.113.7' } });
+    await eventually(() => host.lines.length === 1, 'a log line', () => host.lines);
+    assert.match(host.lines[0]!, / fwd="203\.0\.113\.7, 127\.0\.0\.1" /);
+  });
+});

@@ -240,3 +240,24 @@ test('stale reports are ignored', () => {
     assert.deepEqual(transition(pending, input, ctx()), { instance: pending, effects: [] });
   }
 });
+
+test('with a health path: the open port starts the health watch; health-ok makes it ready, with the check in the event', () => {
+  const spec = { name: 'web.1', type: 'web', port: 5000, healthPath: '/health' };
+  const opened = run([[{ type: 'spawned', pid: 42 }, 1_000], [{ type: 'port-open' }, 1_100], [{ type: 'port-open' }, 1_150]], { spec });
+  assert.deepEqual(opened.inst.phase, { state: 'starting', pid: 42, startedAt: 1_000, bootTimedOut: false, portOpen: true });
+  assert.deepEqual(kinds(opened.effects), ['emit:spawned', 'watch-port', 'set-timer', 'unwatch-port', 'watch-health'], 'the second port-open changes nothing');
+  const ready = run([[{ type: 'health-ok', status: 204 }, 1_340]], { spec }, opened.inst);
+  assert.deepEqual(ready.inst.phase, { state: 'running', pid: 42, startedAt: 1_000, ready: true });
+  assert.deepEqual(events(ready.effects), [{ type: 'ready', at: 1_340, instance: 'web.1', port: 5000, afterMs: 340, health: { path: '/health', status: 204 } }]);
+  assert.deepEqual(run([[{ type: 'health-ok', status: 200 }]], { spec }, ready.inst).effects, [], 'a late health-ok is stale');
+});
+
+test('with a health path: a worker is held in starting too; the boot timeout after the port opened names the check and keeps checking', () => {
+  const spec = { name: 'api.1', type: 'api', port: 5100, healthPath: '/up' };
+  const { inst, effects } = run([[{ type: 'spawned', pid: 9 }, 0], [{ type: 'port-open' }, 10], [{ type: 'timer', timer: 'boot' }, 60_000]], { spec });
+  assert.equal(inst.phase.state === 'starting' && inst.phase.bootTimedOut, true);
+  assert.deepEqual(events(effects).at(-1), { type: 'boot-timeout', at: 60_000, instance: 'api.1', port: 5100, afterMs: 60_000, healthPath: '/up' });
+  assert.equal(kinds(effects).at(-1), 'watch-health');
+  const noPort = run([[{ type: 'spawned', pid: 9 }, 0], [{ type: 'timer', timer: 'boot' }, 60_000]], { spec });
+  assert.deepEqual(events(noPort.effects).at(-1), { type: 'boot-timeout', at: 60_000, instance: 'api.1', port: 5100, afterMs: 60_000 }, 'not bound: the port is the problem');
+});

@@ -49,6 +49,8 @@ export interface StartOptions extends AppCliOptions, LogsStartOptions, RouterSta
   timestamp: boolean;
   prefix: boolean;
   timestampFormat: string;
+  /** --health-path: web's health check, over app.json's (loadApp reads it from these options). */
+  healthPath?: string;
 }
 
 export function register(program: Command): void {
@@ -66,6 +68,7 @@ export function register(program: Command): void {
     .addOption(flag('--can-die <types>', 'comma-separated types that may exit without stopping the others'))
     .addOption(flag('--stop-signal <signal>', 'signal that asks processes to stop', 'SIGTERM'))
     .addOption(flag('--boot-timeout <seconds>', 'warn when a web process has not bound its port by then', '60'))
+    .addOption(flag('--health-path <path>', "web is ready once GET PATH answers 2xx/3xx too (default: app.json's healthchecks.web)"))
     .addOption(flag('--release [version]', 'run a release (current, or vN) from the release store instead of the working tree'))
     .addOption(flag('--no-release', 'skip the release phase'))
     .addOption(flag('--no-color', 'no colours (default: colours on a terminal, see NO_COLOR / FORCE_COLOR)'))
@@ -131,7 +134,7 @@ async function start(types: string[], opts: StartOptions, colorUnset: boolean): 
 /** The release `--release` names, loaded from its build with its config. */
 async function runningRelease(spec: true | string, opts: StartOptions) {
   const { loadRunningRelease } = await import('../running-release.js');
-  return loadRunningRelease(spec === true ? 'current' : spec, controlRoot(opts));
+  return loadRunningRelease(spec === true ? 'current' : spec, controlRoot(opts), opts.healthPath);
 }
 
 export function parseSeconds(name: string, text: string): number {

@@ -55,6 +55,25 @@ test('-n keeps the last N lines, oldest first', () => {
   });
 });
 
+test("--ps finds the lines of a source of dozen's own (the router), whose name is its type", () => {
+  const store = new DirectStore();
+  try {
+    store.write([...ROWS, { tsMs: T0 + 11 * MIN, instance: 'router', text: 'GET / 200 web.1 3 ms' }]);
+    const reader = LogReader.open(store.dir);
+    assert.ok(reader);
+    try {
+      const run = (o: LogFilterOptions) => reader.query(parseLogQuery(o, T0 + 12 * MIN)).map((l) => `${l.instance} ${l.type} ${l.text}`);
+      assert.deepEqual(run({ ps: 'router' }), ['router router GET / 200 web.1 3 ms']);
+      assert.deepEqual(run({ ps: 'rout*' }), ['router router GET / 200 web.1 3 ms']);
+    } finally {
+      reader.close();
+    }
+  } finally {
+    store.close();
+    rmSync(store.dir, { recursive: true, force: true });
+  }
+});
+
 test('--ps: a type, an instance, a glob', () => {
   withStore((run) => {
     assert.deepEqual(run({ ps: 'web' }), texts(0, 1, 3, 4, 7, 8, 10), 'type web, dozen line about web.1 included');

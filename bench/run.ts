@@ -4,6 +4,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { pickList, positive } from './cli-args.js';
 import { MANAGERS, REPO_ROOT, type Manager } from './managers.js';
 import { renderReport, type Results } from './report.js';
 import { flood, idle, settings, shutdown, survivors, webReady, type Measurement, type Metric } from './scenarios.js';
@@ -30,21 +31,6 @@ const runs = positive('--runs', values.runs!);
 const floodLines = positive('--lines', values.lines!);
 const only = pickList('--only', values.only, SCENARIOS);
 const wanted = values.managers ? pickList('--managers', values.managers, MANAGERS.map((m) => m.id)) : undefined;
-
-function positive(name: string, text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name}: expected a positive integer, got "${text}"`);
-  return n;
-}
-
-function pickList<T extends string>(name: string, text: string | undefined, valid: readonly T[]): T[] {
-  if (text === undefined) return [...valid];
-  const items = text.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const item of items) {
-    if (!valid.includes(item as T)) throw new Error(`${name}: unknown "${item}", expected some of ${valid.join(', ')}`);
-  }
-  return items as T[];
-}
 
 const available: Array<{ manager: Manager; version: string }> = [];
 const missing: Manager[] = [];
